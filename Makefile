@@ -1,0 +1,96 @@
+# Two commands matter: `make run` (the product) and `make test` (the whole suite). Both install what they need.
+# Rasa 3.6 lives in its own Python 3.10 environment; the application (api, actions, kb) in Python 3.11.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RASA_VENV := .venvs/rasa
+APP_VENV  := .venvs/app
+RASA      := $(RASA_VENV)/bin/rasa
+APP_PY    := $(APP_VENV)/bin/python
+MODEL     := models/gbo.tar.gz
+DOMAIN    := build/domain
+RASA_ENV  := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+BOT_DATA  := bot/data nlu_data
+NODE_STAMP := node_modules/.installed
+CHROMIUM  := /usr/bin/chromium
+
+TRAINING_INPUTS := bot/config.yml $(shell find bot/domain bot/catalog bot/data nlu_data -name '*.yml' 2>/dev/null) \
+                   scripts/build_domain.py
+
+.PHONY: help install run train lint validate test bench lock clean
+
+help:
+	@echo "make run    install if needed, train if needed, start Rasa + action server + API"
+	@echo "make test   install if needed, train if needed, lint, validate the bot data, run pytest"
+	@echo "make bench  benchmarks (slow; they measure, not check)"
+
+install: $(RASA_VENV)/.installed $(APP_VENV)/.installed $(NODE_STAMP) $(CHROMIUM)
+
+# The widget's browser packages (socket.io-client, served at /widget/vendor/) and the browser tests' ones.
+$(NODE_STAMP): package.json package-lock.json
+	@echo "installing the widget's npm packages (node_modules)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+$(CHROMIUM):
+	@echo "installing chromium (apt-get)"
+	@DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	@python=$$(scripts/find-python.sh 3.10) || exit 1; \
+	  echo "creating the Rasa environment ($(RASA_VENV), $$python)"; \
+	  $$python -m venv $(RASA_VENV) && \
+	  $(RASA_VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip wheel && \
+	  $(RASA_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/rasa.lock
+	@touch $@
+
+$(APP_VENV)/.installed: requirements/app.lock
+	@python=$$(scripts/find-python.sh 3.11) || exit 1; \
+	  echo "creating the application environment ($(APP_VENV), $$python)"; \
+	  $$python -m venv $(APP_VENV) && \
+	  $(APP_VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip wheel && \
+	  $(APP_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/app.lock
+	@touch $@
+
+# The domain Rasa sees: bot/domain plus responses generated from the per-language catalogs.
+$(DOMAIN)/responses.yml: $(APP_VENV)/.installed $(filter bot/domain/% bot/catalog/%,$(TRAINING_INPUTS)) scripts/build_domain.py
+	@$(APP_PY) scripts/build_domain.py $(DOMAIN)
+
+# Retrained only when the data, the catalogs or the config changed.
+$(MODEL): $(RASA_VENV)/.installed $(DOMAIN)/responses.yml $(TRAINING_INPUTS)
+	@echo "training the Rasa model ..."
+	@$(RASA_ENV) $(RASA) train --config bot/config.yml --domain $(DOMAIN) --data $(BOT_DATA) \
+	  --out models --fixed-model-name gbo --quiet
+	@touch $@
+
+train: $(MODEL)
+
+run: install train
+	@$(APP_PY) -m api run --rasa $(RASA)
+
+lint: $(APP_VENV)/.installed
+	@$(APP_VENV)/bin/ruff check .
+
+validate: $(RASA_VENV)/.installed $(DOMAIN)/responses.yml
+	@$(RASA_ENV) $(RASA) data validate --domain $(DOMAIN) --data $(BOT_DATA) --config bot/config.yml --quiet
+
+test: install train lint validate
+	@$(APP_PY) -m pytest
+
+bench: install train
+	@for script in bench/*.py; do echo "== $$script"; $(APP_PY) $$script || exit 1; done
+
+# Re-resolve the pinned environments from pyproject.toml and requirements/rasa.in.
+lock:
+	@rm -rf .venvs/lock-app .venvs/lock-rasa
+	@$$(scripts/find-python.sh 3.11) -m venv .venvs/lock-app && .venvs/lock-app/bin/pip install --quiet ".[dev]" \
+	  && .venvs/lock-app/bin/pip freeze --exclude gbo-intake > requirements/app.lock
+	@$$(scripts/find-python.sh 3.10) -m venv .venvs/lock-rasa && .venvs/lock-rasa/bin/pip install --quiet \
+	  -r requirements/rasa.in && .venvs/lock-rasa/bin/pip freeze > requirements/rasa.lock
+	@rm -rf .venvs/lock-app .venvs/lock-rasa
+
+clean:
+	rm -rf build models var .pytest_cache

@@ -1,0 +1,1 @@
+"""Rasa custom actions: thin adapters from Rasa's tracker to kb/ and the API's service layer."""

@@ -1,0 +1,1 @@
+"""The GBO intake API: citizen channel, sociale kaart, handover and signals."""

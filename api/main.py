@@ -1,0 +1,82 @@
+"""The FastAPI application: one factory, routers per concern, the socket.io channel at /socket.io."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.core.config import get_settings
+from api.core.db import get_sessionmaker
+from api.core.security import SecurityHeaders
+from api.routes import chat, health, hsds, needs, services, widget
+from api.services.ratelimit import RateLimiter
+from api.services.realtime import CitizenSocketServer, SocketIOMount
+from api.services.retention import purge_periodically
+
+logger = logging.getLogger("api")
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    limiter = RateLimiter(settings)
+    citizen_socket = CitizenSocketServer(settings, get_sessionmaker(), limiter)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        retention = None
+        if settings.retention_interval_seconds > 0:
+            retention = asyncio.create_task(purge_periodically(settings, get_sessionmaker(), citizen_socket))
+        yield
+        if retention is not None:
+            retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
+
+    app = FastAPI(
+        title="GBO intake API",
+        summary="Front door to care and welfare in Brussels: chat channel, sociale kaart, handover, signals.",
+        docs_url="/docs" if settings.gbo_env != "production" else None,
+        lifespan=lifespan,
+    )
+    app.state.rate_limiter = limiter
+    app.state.citizen_socket = citizen_socket
+    app.include_router(health.router)
+    app.include_router(chat.router)
+    app.include_router(hsds.router)
+    app.include_router(needs.router)
+    app.include_router(services.router)
+    app.include_router(widget.router)
+    app.mount("/widget", StaticFiles(directory=widget.WIDGET_DIR), name="widget")
+    app.mount("/demo", StaticFiles(directory=widget.STATIC_DIR / "demo"), name="demo")
+
+    # Outermost last: socket.io, then security headers, then CORS around the application.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+    app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(SocketIOMount, server=citizen_socket)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # One readable message per problem, without echoing the (possibly personal) input back.
+        problems = [
+            {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]}
+            for err in exc.errors()
+        ]
+        return JSONResponse(status_code=422, content={"detail": problems})
+
+    @app.exception_handler(Exception)
+    async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=exc)
+        return JSONResponse(status_code=500, content={"detail": "internal error"})
+
+    return app

@@ -1,0 +1,106 @@
+"""Tables for staff accounts (app_user) and the ELZ's signals (signal, signal_category, signal_event).
+
+Privacy (GDPR art. 9): a signal keeps no conversation id, no exact time (only the day) and a text that
+was scrubbed of personal data. The dedup key is a keyed hash (HMAC with SECRET_KEY) of the conversation
+and the need, so nobody can go from a signal back to a conversation without the secret.
+"""
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.db import Base
+
+ROLES = ("onthaal", "elz", "admin")
+SIGNAL_TYPES = ("unmet_need", "knelpunt", "data_quality")
+SIGNAL_SOURCES = ("assistant", "citizen", "worker")
+BARRIERS = ("waiting_list", "cost", "distance", "language", "accessibility", "refusal", "other")
+AGE_BANDS = ("0-17", "18-29", "30-44", "45-64", "65-79", "80+")
+SIGNAL_STATUSES = ("new", "reviewed", "escalated", "resolved_locally", "dismissed")
+SIGNAL_LANGUAGES = ("nl", "fr", "en")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class User(Base):
+    """A staff account (onthaal worker, ELZ staff, administrator). Citizens never have one."""
+
+    __tablename__ = "app_user"  # "user" is a reserved word in PostgreSQL
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    # Tokens issued before this moment are refused (logout, disable, password change).
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Signal(Base):
+    """One unmet need, knelpunt or data-quality problem, anonymised."""
+
+    __tablename__ = "signal"
+    __table_args__ = (
+        # The report without categories: an index-only scan grouped in index order.
+        Index("ix_signal_report", "month", "signal_type", "commune_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    signal_type: Mapped[str] = mapped_column(String(16))
+    commune_code: Mapped[str | None] = mapped_column(String(5))  # NIS code, e.g. "21015"
+    language: Mapped[str] = mapped_column(String(2))
+    age_band: Mapped[str | None] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(16))
+    barrier: Mapped[str | None] = mapped_column(String(16))
+    service_id: Mapped[str | None] = mapped_column(String(36), index=True)  # HSDS service id (data quality)
+    text: Mapped[str | None] = mapped_column(Text)  # scrubbed
+    dedup_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_on: Mapped[date] = mapped_column(Date, index=True)  # the day only, on purpose
+    month: Mapped[date] = mapped_column(Date)  # first day of created_on's month
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    note: Mapped[str | None] = mapped_column(Text)  # latest triage note (history in signal_event)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_changed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+
+    categories: Mapped[list["SignalCategory"]] = relationship(
+        back_populates="signal", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+    @property
+    def category_ids(self) -> list[int]:
+        return sorted(c.category_id for c in self.categories)
+
+
+class SignalCategory(Base):
+    """A signal's social.brussels categories. The immutable report dimensions are copied here so the
+    report by category is one index-only scan of one table, also with a million signals."""
+
+    __tablename__ = "signal_category"
+    __table_args__ = (Index("ix_signal_category_report", "month", "signal_type", "category_id", "commune_code"),)
+
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signal_type: Mapped[str] = mapped_column(String(16))
+    commune_code: Mapped[str | None] = mapped_column(String(5))
+    month: Mapped[date] = mapped_column(Date)
+
+    signal: Mapped[Signal] = relationship(back_populates="categories")
+
+
+class SignalEvent(Base):
+    """Audit trail of triage: who changed what, when."""
+
+    __tablename__ = "signal_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(320))  # the e-mail at the time, kept if the user goes
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)

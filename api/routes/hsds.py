@@ -1,0 +1,121 @@
+"""The HSDS 3.0 API (openapi.json of Open Referral): /hsds/services, /hsds/organizations, taxonomies."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlalchemy.orm import Session
+
+from api.core.db import get_session
+from kb import hsds_api
+from kb.hsds_api import BadFilter, NotFound, Paging
+
+router = APIRouter(prefix="/hsds", tags=["HSDS 3.0"])
+
+Lang = Annotated[str, Query(pattern="^(nl|fr)$", description="language of the HSDS text fields (extension)")]
+Search = Annotated[str | None, Query(max_length=200, description="full text search")]
+
+
+def paging(
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=hsds_api.MAX_PER_PAGE)] = 50,
+    format: Annotated[str, Query(pattern="^json$", description="only json is offered")] = "json",  # noqa: A002
+) -> Paging:
+    return Paging(page, per_page)
+
+
+def _call(fn, *args, **kwargs) -> dict:
+    try:
+        return fn(*args, **kwargs)
+    except NotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except BadFilter as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+Db = Annotated[Session, Depends(get_session)]
+Page = Annotated[Paging, Depends(paging)]
+
+
+@router.get("/")
+def api_meta(request: Request) -> dict:
+    return hsds_api.meta(str(request.base_url).rstrip("/"))
+
+
+@router.get("/services")
+def services(
+    session: Db,
+    p: Page,
+    search: Search = None,
+    lang: Lang = "nl",
+    taxonomy_term_id: Annotated[str | None, Query(max_length=64)] = None,
+    taxonomy_id: Annotated[str | None, Query(max_length=64)] = None,
+    organization_id: Annotated[str | None, Query(max_length=64)] = None,
+    modified_after: Annotated[str | None, Query(max_length=40)] = None,
+    minimal: bool = False,
+    full: bool = False,
+) -> dict:
+    return _call(
+        hsds_api.list_services,
+        session,
+        p,
+        lang,
+        search=search,
+        taxonomy_term_id=taxonomy_term_id,
+        taxonomy_id=taxonomy_id,
+        organization_id=organization_id,
+        modified_after=modified_after,
+        minimal=minimal,
+        full=full,
+    )
+
+
+@router.get("/services/{service_id}")
+def service(session: Db, service_id: str, lang: Lang = "nl") -> dict:
+    return _call(hsds_api.get_service, session, service_id, lang)
+
+
+@router.get("/organizations")
+def organizations(session: Db, p: Page, search: Search = None, lang: Lang = "nl", full: bool = False) -> dict:
+    return _call(hsds_api.list_organizations, session, p, lang, search=search, full=full)
+
+
+@router.get("/organizations/{organization_id}")
+def organization(session: Db, organization_id: str, lang: Lang = "nl") -> dict:
+    return _call(hsds_api.get_organization, session, organization_id, lang)
+
+
+@router.get("/taxonomies")
+def taxonomies(session: Db, p: Page, search: Search = None, lang: Lang = "nl") -> dict:
+    return _call(hsds_api.list_taxonomies, session, p, lang, search=search)
+
+
+@router.get("/taxonomies/{taxonomy_id}")
+def taxonomy(session: Db, taxonomy_id: str, lang: Lang = "nl") -> dict:
+    return _call(hsds_api.get_taxonomy, session, taxonomy_id, lang)
+
+
+@router.get("/taxonomy_terms")
+def taxonomy_terms(
+    session: Db,
+    p: Page,
+    search: Search = None,
+    lang: Lang = "nl",
+    taxonomy_id: Annotated[str | None, Query(max_length=64)] = None,
+    parent_id: Annotated[str | None, Query(max_length=64)] = None,
+    top_only: bool = False,
+) -> dict:
+    return _call(
+        hsds_api.list_taxonomy_terms,
+        session,
+        p,
+        lang,
+        search=search,
+        taxonomy_id=taxonomy_id,
+        parent_id=parent_id,
+        top_only=top_only,
+    )
+
+
+@router.get("/taxonomy_terms/{term_id}")
+def taxonomy_term(session: Db, term_id: str, lang: Lang = "nl") -> dict:
+    return _call(hsds_api.get_taxonomy_term, session, term_id, lang)

@@ -1,0 +1,58 @@
+"""Readiness of the parts the API depends on: its database, Rasa (with a model) and the action server."""
+
+import asyncio
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import text
+
+from api.core.config import Settings
+from api.core.db import get_engine
+
+PROBE_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass
+class ComponentStatus:
+    ok: bool
+    detail: str
+
+
+def _check_database() -> ComponentStatus:
+    try:
+        with get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return ComponentStatus(True, "reachable")
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        return ComponentStatus(False, f"unreachable: {type(exc).__name__}")
+
+
+async def _check_rasa(client: httpx.AsyncClient, settings: Settings) -> ComponentStatus:
+    try:
+        response = await client.get(f"{settings.rasa_url}/status", params={"token": settings.rasa_token})
+    except httpx.HTTPError as exc:
+        return ComponentStatus(False, f"unreachable: {type(exc).__name__}")
+    if response.status_code != 200:
+        return ComponentStatus(False, f"answered HTTP {response.status_code}")
+    model = (response.json() or {}).get("model_file")
+    return ComponentStatus(True, f"model {model}") if model else ComponentStatus(False, "no model loaded")
+
+
+async def _check_action_server(client: httpx.AsyncClient, settings: Settings) -> ComponentStatus:
+    try:
+        response = await client.get(f"{settings.action_server_url}/health")
+    except httpx.HTTPError as exc:
+        return ComponentStatus(False, f"unreachable: {type(exc).__name__}")
+    if response.status_code == 200:
+        return ComponentStatus(True, "ready")
+    return ComponentStatus(False, f"answered HTTP {response.status_code}")
+
+
+async def check_components(settings: Settings) -> dict[str, ComponentStatus]:
+    async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS) as client:
+        database, rasa, actions = await asyncio.gather(
+            asyncio.to_thread(_check_database),
+            _check_rasa(client, settings),
+            _check_action_server(client, settings),
+        )
+    return {"database": database, "rasa": rasa, "action_server": actions}

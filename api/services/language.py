@@ -1,0 +1,115 @@
+"""Which language a citizen writes in, and which language the conversation keeps.
+
+langdetect alone, unrestricted, misreads short chat messages (it may answer Afrikaans for Dutch), so
+it only chooses between the supported languages, and words that belong to one language only
+(spaCy's stop-word lists plus common chat words) weigh in: they carry short messages.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import LangDetectException
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
+from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP_WORDS
+from spacy.lang.nl.stop_words import STOP_WORDS as NL_STOP_WORDS
+
+SUPPORTED = ("nl", "fr", "en")
+
+# Chat words that spaCy's stop-word lists lack and that mark one language clearly.
+CHAT_WORDS = {
+    "nl": {"hallo", "hoi", "dag", "goeiedag", "goedendag", "goeiemorgen", "goedemorgen", "goedemiddag",
+           "goeienavond", "goedenavond", "dank", "bedankt", "aub", "alstublieft", "alsjeblieft",
+           "hulp", "help", "zoek", "zoeken", "nodig", "mijn", "mn", "mama", "papa", "moeder", "vader",
+           "kan", "kunnen", "wil", "ik", "nee", "ja", "wat", "waar", "hoe", "iemand", "nederlands",
+           "huisarts", "ziek", "geld", "huur", "wonen", "woon", "kinderen", "zoon", "dochter", "eten"},
+    "fr": {"bonjour", "bonsoir", "salut", "coucou", "merci", "svp", "stp", "aide", "aider", "besoin",
+           "cherche", "chercher", "mon", "ma", "mes", "maman", "papa", "mère", "mere", "père", "pere",
+           "je", "jsuis", "j'ai", "jai", "suis", "oui", "non", "quoi", "où", "ou", "comment", "quelqu'un",
+           "français", "francais", "médecin", "medecin", "malade", "argent", "loyer", "logement",
+           "enfants", "fils", "fille", "manger"},
+    "en": {"hello", "hi", "hey", "thanks", "thank", "please", "help", "need", "looking", "my", "mum",
+           "mom", "dad", "mother", "father", "yes", "no", "what", "where", "how", "someone", "english",
+           "doctor", "sick", "money", "rent", "housing", "children", "son", "daughter", "food",
+           "i'm", "don't", "can't", "i've", "got", "live"},
+}
+STOP_WORDS = {"nl": NL_STOP_WORDS, "fr": FR_STOP_WORDS, "en": EN_STOP_WORDS}
+WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+
+SWITCH_CONFIDENCE = 0.85  # how sure we must be before leaving the conversation's language
+SWITCH_MIN_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Detection:
+    lang: str | None  # None: no letters to go on
+    confidence: float
+
+
+@lru_cache
+def _marker_words() -> dict[str, frozenset[str]]:
+    """Words that occur in one supported language's lists only."""
+    words = {lang: set(STOP_WORDS[lang]) | CHAT_WORDS[lang] for lang in SUPPORTED}
+    return {
+        lang: frozenset(w for w in words[lang] if not any(w in words[o] for o in SUPPORTED if o != lang))
+        for lang in SUPPORTED
+    }
+
+
+@lru_cache
+def _factory() -> DetectorFactory:
+    factory = DetectorFactory()
+    profiles = [Path(PROFILES_DIRECTORY, lang).read_text(encoding="utf-8") for lang in SUPPORTED]
+    factory.load_json_profile(profiles)
+    factory.set_seed(0)  # deterministic answers for the same text
+    return factory
+
+
+def _langdetect_probabilities(text: str) -> dict[str, float]:
+    detector = _factory().create()
+    detector.append(text)
+    try:
+        return {p.lang: p.prob for p in detector.get_probabilities()}
+    except LangDetectException:
+        return {}
+
+
+def detect_language(text: str) -> Detection:
+    words = [w.lower() for w in WORD_RE.findall(text or "")]
+    if not words:
+        return Detection(None, 0.0)
+    markers = _marker_words()
+    hits = {lang: sum(w in markers[lang] for w in words) for lang in SUPPORTED}
+    probabilities = _langdetect_probabilities(" ".join(words))
+    total_hits = sum(hits.values())
+    # Short messages lean on marker words; longer ones on langdetect's character statistics.
+    marker_weight = 0.7 if len(words) <= 6 else 0.5
+    scores = {
+        lang: (1 - marker_weight) * probabilities.get(lang, 0.0)
+        + (marker_weight * hits[lang] / total_hits if total_hits else 0.0)
+        for lang in SUPPORTED
+    }
+    if not total_hits:
+        scores = {lang: probabilities.get(lang, 0.0) for lang in SUPPORTED}
+    best = max(scores, key=scores.get)
+    return Detection(best, round(scores[best], 3)) if scores[best] > 0 else Detection(None, 0.0)
+
+
+def conversation_language(
+    text: str, current: str | None, requested: str | None = None, default: str = "nl"
+) -> str:
+    """The language to answer in: the channel's choice wins; otherwise keep the conversation's
+    language unless the citizen clearly writes in another one."""
+    if requested in SUPPORTED:
+        return requested
+    detection = detect_language(text)
+    if current not in SUPPORTED:
+        return detection.lang or default
+    clearly_other = (
+        detection.lang not in (None, current)
+        and detection.confidence >= SWITCH_CONFIDENCE
+        and len(WORD_RE.findall(text)) >= SWITCH_MIN_WORDS
+    )
+    return detection.lang if clearly_other else current

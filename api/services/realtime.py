@@ -1,0 +1,197 @@
+"""The citizen's socket.io channel at /socket.io, speaking the protocol of Rasa's socketio channel.
+
+Events, as Rasa 3.6 (rasa/core/channels/socketio.py) with session persistence:
+- client `session_request` {session_id?, token?}  ->  server `session_confirm` <session_id>
+  A known session_id with its token resumes that conversation: the server then also emits
+  `session_history` {session_id, messages}. Anything else starts a new conversation, and the server
+  first emits `session_credentials` {session_id, token}: a client that wants to come back keeps both.
+  (Widgets that only know Rasa's protocol ignore these two extra events and simply get a new
+  conversation on every page load.)
+- client `user_uttered` {message, session_id?, customData: {lang?}}  ->  server `bot_uttered`
+  {text?, quick_replies?, custom?, attachment?} per reply, to every client of that conversation
+  (the socket.io room named after the conversation id, on every API process when REDIS_URL is set).
+  The conversation is the one bound to the socket by session_request; a session_id in the message is
+  never trusted.
+- server `conversation_forgotten` {session_id} when the conversation was deleted.
+Metadata comes under `customData` (Rasa's credentials key `metadata_key`; `metadata` is accepted too).
+"""
+
+import json
+import logging
+from typing import Any
+
+import socketio
+from sqlalchemy.orm import Session, sessionmaker
+
+from api import i18n
+from api.core.config import Settings
+from api.models import Conversation
+from api.services.conversation import (
+    MAX_MESSAGE_CHARS,
+    authorize,
+    handle_citizen_message,
+    start_conversation,
+    transcript,
+)
+from api.services.language import SUPPORTED
+from api.services.ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
+
+MAX_PACKET_BYTES = 64 * 1024
+METADATA_KEYS = ("customData", "metadata")
+
+
+def socket_message(reply: dict[str, Any], author: str = "bot") -> dict[str, Any]:
+    """A stored or REST-shaped message as Rasa's socketio output channel sends it."""
+    message: dict[str, Any] = {"author": author}
+    if reply.get("text"):
+        message["text"] = reply["text"]
+    if reply.get("buttons"):
+        message["quick_replies"] = [
+            {"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")}
+            for b in reply["buttons"] if isinstance(b, dict)
+        ]
+    if reply.get("image"):
+        message["attachment"] = {"type": "image", "payload": {"src": reply["image"]}}
+    if reply.get("attachment"):
+        message["attachment"] = reply["attachment"]
+    if isinstance(reply.get("custom"), dict):
+        message["custom"] = reply["custom"]
+    if reply.get("at"):
+        message["at"] = reply["at"]
+    return message
+
+
+def _metadata(data: dict[str, Any]) -> dict[str, Any]:
+    for key in METADATA_KEYS:
+        value = data.get(key)
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                value = None
+        if isinstance(value, dict):
+            return value
+    return {}
+
+
+def _lang(data: dict[str, Any]) -> str | None:
+    lang = _metadata(data).get("lang")
+    return lang if lang in SUPPORTED else None
+
+
+class CitizenSocketServer:
+    """socket.io server of the citizen channel; also the live-event sink of the conversation service."""
+
+    def __init__(self, settings: Settings, session_factory: sessionmaker[Session], limiter: RateLimiter):
+        self.settings = settings
+        self.session_factory = session_factory
+        self.limiter = limiter
+        manager = (
+            socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+            if settings.redis_url else None
+        )
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi",
+            client_manager=manager,
+            cors_allowed_origins=self._origin_allowed,
+            max_http_buffer_size=MAX_PACKET_BYTES,
+            logger=False,
+            engineio_logger=False,
+        )
+        self.sio.on("connect", self.connect)
+        self.sio.on("session_request", self.session_request)
+        self.sio.on("user_uttered", self.user_uttered)
+
+    # --- origins -------------------------------------------------------------------------------
+    def _origin_allowed(self, origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None:
+            return True  # not a browser
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin in (own, self.settings.base_url, *self.settings.allowed_origins)
+
+    # --- live events (ConversationEvents) -------------------------------------------------------
+    async def bot_uttered(self, conversation_id: str, reply: dict[str, Any], author: str = "bot") -> None:
+        await self.sio.emit("bot_uttered", socket_message(reply, author), room=conversation_id)
+
+    async def forgotten(self, conversation_id: str) -> None:
+        await self.sio.emit("conversation_forgotten", {"session_id": conversation_id}, room=conversation_id)
+        await self.sio.close_room(conversation_id)
+
+    # --- client events ----------------------------------------------------------------------------
+    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        token = auth.get("token") if isinstance(auth, dict) and isinstance(auth.get("token"), str) else None
+        await self.sio.save_session(sid, {"ip": environ.get("REMOTE_ADDR"), "token": token})
+        return True
+
+    async def _bind(self, sid: str, requested_id: Any, token: Any, lang: str | None) -> str | None:
+        """Resume the conversation (id + token) or start one; the conversation id bound to sid."""
+        state = await self.sio.get_session(sid)
+        token = token if isinstance(token, str) else state.get("token")
+        with self.session_factory() as session:
+            conversation = authorize(session, requested_id if isinstance(requested_id, str) else None, token)
+            if conversation is None:
+                if not await self.limiter.allow(None, state.get("ip")):
+                    await self._say(sid, "api_rate_limited", lang)
+                    return None
+                started = start_conversation(session, "socketio", lang)
+                conversation_id = started.conversation.id
+                await self.sio.emit(
+                    "session_credentials", {"session_id": conversation_id, "token": started.token}, to=sid
+                )
+                history = None
+            else:
+                conversation_id = conversation.id
+                history = transcript(session, conversation_id)
+        state["conversation_id"] = conversation_id
+        await self.sio.save_session(sid, state)
+        await self.sio.enter_room(sid, conversation_id)
+        await self.sio.emit("session_confirm", conversation_id, to=sid)
+        if history is not None:
+            messages = [socket_message(m, m["author"]) for m in history]
+            await self.sio.emit(
+                "session_history", {"session_id": conversation_id, "messages": messages}, to=sid
+            )
+        return conversation_id
+
+    async def session_request(self, sid: str, data: Any = None) -> None:
+        data = data if isinstance(data, dict) else {}
+        await self._bind(sid, data.get("session_id"), data.get("token"), _lang(data))
+
+    async def user_uttered(self, sid: str, data: Any = None) -> None:
+        if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+            return  # not a message in Rasa's shape: nothing to answer
+        lang = _lang(data)
+        text = data["message"]
+        if len(text) > MAX_MESSAGE_CHARS:
+            await self._say(sid, "api_message_too_long", lang, limit=str(MAX_MESSAGE_CHARS))
+            return
+        state = await self.sio.get_session(sid)
+        conversation_id = state.get("conversation_id") or await self._bind(sid, None, None, lang)
+        if conversation_id is None:
+            return
+        if not await self.limiter.allow(conversation_id, state.get("ip")):
+            await self._say(sid, "api_rate_limited", lang)
+            return
+        with self.session_factory() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:  # forgotten meanwhile
+                await self.sio.emit("conversation_forgotten", {"session_id": conversation_id}, to=sid)
+                return
+            await handle_citizen_message(session, self.settings, self, conversation, text, lang)
+
+    async def _say(self, sid: str, key: str, lang: str | None, **values: str) -> None:
+        """An API notice to this client only (not stored: it is about the channel, not the conversation)."""
+        notice = {"author": "bot", "text": i18n.text(key, lang, **values), "custom": {"type": key}}
+        await self.sio.emit("bot_uttered", notice, to=sid)
+
+
+class SocketIOMount:
+    """ASGI middleware: /socket.io/ goes to the socket.io server, everything else to the application."""
+
+    def __init__(self, app, server: CitizenSocketServer) -> None:
+        self.asgi = socketio.ASGIApp(server.sio, other_asgi_app=app, socketio_path="socket.io")
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self.asgi(scope, receive, send)

@@ -1,0 +1,177 @@
+"""Command line for staff: python -m kb import|export|validate|search|stats|load-taxonomy|load-demo.
+
+The database is DATABASE_URL (as for the API). Imports are all-or-nothing; a refused file prints
+one line per problem (file: record: field: why) and exits with status 2.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kb import models as m
+
+
+def _session() -> Session:
+    from api.core.config import get_settings
+    from kb.db import make_engine
+
+    return Session(make_engine(get_settings().database_url), expire_on_commit=False)
+
+
+def _progress(done: int, total: int) -> None:
+    print(f"\r  {done}/{total} records", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from kb.importer import ImportRefused, import_path
+
+    with _session() as session:
+        for name in args.paths:
+            path = Path(name)
+            if not path.exists():
+                print(f"{name}: no such file or folder", file=sys.stderr)
+                return 2
+            try:
+                report = import_path(session, path, args.format, args.lang, progress=_progress)
+            except ImportRefused as exc:
+                session.rollback()
+                print(f"{name}: REFUSED, nothing written ({len(exc.problems)} problem(s)):", file=sys.stderr)
+                for p in exc.problems:
+                    print(f"  {p}", file=sys.stderr)
+                return 2
+            session.commit()
+            print(report.summary())
+            for w in report.warnings:
+                print(f"  warning: {w}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kb.export import export_directory, validate_document
+
+    with _session() as session:
+        doc = export_directory(session, args.lang)
+    errors = validate_document(doc)
+    text = json.dumps(doc, ensure_ascii=False, indent=1)
+    if args.output == "-":
+        print(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"{args.output}: {len(doc['services'])} services, {len(doc['organizations'])} organisations")
+    for e in errors:
+        print(f"  invalid: {e}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kb.export import validate_document
+
+    doc = json.loads(Path(args.path).read_text(encoding="utf-8"))
+    errors = validate_document(doc)
+    for e in errors:
+        print(e)
+    print(f"{args.path}: {'valid HSDS 3.0' if not errors else f'{len(errors)} error(s)'}")
+    return 1 if errors else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from api.services.directory import SearchInputError, search_services
+
+    with _session() as session:
+        try:
+            result = search_services(
+                session,
+                q=args.q,
+                category_ids=args.category,
+                postcode=args.postcode,
+                lang=args.lang,
+                limit=args.limit,
+            )
+        except SearchInputError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    for c in result["categories"]:
+        print(f"need: {c['id']} {c['name']} ({c['score']})")
+    for s in result["services"]:
+        addr = s["address"] or {}
+        print(
+            f"- {s['name']} — {addr.get('street', '')} {addr.get('postcode', '')} "
+            f"[{', '.join(s['languages'])}] {'; '.join(s['why'])}"
+        )
+    return 0
+
+
+def cmd_stats(_args: argparse.Namespace) -> int:
+    with _session() as session:
+        for model in (m.Organization, m.Service, m.Location, m.TaxonomyTerm, m.Attribute):
+            count = session.scalar(select(func.count()).select_from(model))
+            print(f"{model.__tablename__}: {count}")
+        demo = session.scalar(select(func.count()).select_from(m.Service).where(m.Service.is_demo.is_(True)))
+        print(f"demo services: {demo}")
+    return 0
+
+
+def cmd_load_taxonomy(_args: argparse.Namespace) -> int:
+    from kb.importer import load_taxonomy
+
+    with _session() as session:
+        n = load_taxonomy(session)
+        session.commit()
+    print(f"taxonomy: {n} records")
+    return 0
+
+
+def cmd_load_demo(args: argparse.Namespace) -> int:
+    from kb.demo import load_demo
+
+    with _session() as session:
+        n = load_demo(session, if_empty=args.if_empty)
+        session.commit()
+    if n == 0 and args.if_empty:
+        print("demo directory: not loaded (the directory already has services)")
+    else:
+        print(f"demo directory: {n} DEMO services loaded")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m kb", description="The sociale kaart (HSDS 3.0 directory)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("import", help="import HSDS JSON, an HSDS CSV folder or social.brussels records")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--format", choices=["hsds-json", "hsds-csv", "social-brussels"])
+    p.add_argument("--lang", choices=["nl", "fr"], default="nl", help="language of untranslated HSDS texts")
+    p.set_defaults(fn=cmd_import)
+    p = sub.add_parser("export", help="export the directory as HSDS 3.0 JSON (validated)")
+    p.add_argument("-o", "--output", default="-")
+    p.add_argument("--lang", choices=["nl", "fr"], default="nl")
+    p.set_defaults(fn=cmd_export)
+    p = sub.add_parser("validate", help="validate an HSDS 3.0 JSON export document")
+    p.add_argument("path")
+    p.set_defaults(fn=cmd_validate)
+    p = sub.add_parser("search", help="search services as the API does")
+    p.add_argument("q", nargs="?")
+    p.add_argument("--category", type=int, action="append")
+    p.add_argument("--postcode")
+    p.add_argument("--lang", choices=["nl", "fr", "en"], default="nl")
+    p.add_argument("--limit", type=int, default=10)
+    p.set_defaults(fn=cmd_search)
+    sub.add_parser("stats", help="counts of the directory").set_defaults(fn=cmd_stats)
+    sub.add_parser("load-taxonomy", help="load the social.brussels categories").set_defaults(
+        fn=cmd_load_taxonomy
+    )
+    p = sub.add_parser("load-demo", help="load the DEMO directory (fictitious services)")
+    p.add_argument("--if-empty", action="store_true", help="only when the directory has no services")
+    p.set_defaults(fn=cmd_load_demo)
+    args = parser.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""Text normalisation shared by need matching and search: folding, tokens, stems, compounds, typos.
+
+Citizens type without accents, with typos and in two languages at once, so every comparison is made
+on accent-folded, lower-cased Snowball stems (Dutch Porter / French), and Dutch compounds are split
+against the known vocabulary ("huurachterstal" -> "huur" + "achterstal").
+"""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP
+from spacy.lang.nl.stop_words import STOP_WORDS as NL_STOP
+
+LANGS = ("nl", "fr")
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+# Words citizens wrap around a need that carry no meaning for matching (on top of spaCy's stop words).
+_FILLER = {
+    "nl": {
+        "zoek",
+        "zoeken",
+        "nodig",
+        "graag",
+        "willen",
+        "wil",
+        "kan",
+        "kunnen",
+        "moet",
+        "moeten",
+        "iemand",
+        "waar",
+        "hoe",
+        "wie",
+        "mijn",
+        "help",
+        "helpen",
+        "hulp",
+        "vind",
+        "vinden",
+        "krijgen",
+        "krijg",
+        "weet",
+        "ik",
+        "dringend",
+        "alstublieft",
+        "aub",
+        "please",
+        "dag",
+        "hallo",
+        "goeiedag",
+        "bedankt",
+        "mag",
+        "zou",
+        "echt",
+        "heel",
+        "erg",
+        "beetje",
+        "soort",
+        "info",
+        "informatie",
+        "vraag",
+        "vragen",
+    },
+    "fr": {
+        "cherche",
+        "chercher",
+        "besoin",
+        "voudrais",
+        "veux",
+        "vouloir",
+        "peux",
+        "pouvoir",
+        "faut",
+        "quelqu",
+        "quelqu'un",
+        "trouver",
+        "comment",
+        "ou",
+        "qui",
+        "mon",
+        "ma",
+        "mes",
+        "aider",
+        "svp",
+        "bonjour",
+        "merci",
+        "aimerais",
+        "souhaite",
+        "vraiment",
+        "tres",
+        "un",
+        "une",
+        "des",
+        "d",
+        "l",
+        "j",
+        "m",
+        "s",
+        "n",
+        "qu",
+        "c",
+        "info",
+        "infos",
+        "information",
+        "informations",
+        "question",
+    },
+}
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: 'Infirmière' -> 'infirmiere'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens (letters and digits)."""
+    return _TOKEN.findall(fold(text).replace("'", " ").replace("’", " "))
+
+
+@lru_cache(maxsize=2)
+def _stop_words(lang: str) -> frozenset[str]:
+    base = NL_STOP if lang == "nl" else FR_STOP
+    return frozenset({fold(w) for w in base} | _FILLER[lang])
+
+
+def is_stop(word: str, lang: str) -> bool:
+    return word in _stop_words(lang) or len(word) < 2
+
+
+_STEMMERS = {"nl": snowballstemmer.stemmer("dutch_porter"), "fr": snowballstemmer.stemmer("french")}
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str, lang: str) -> str:
+    return _STEMMERS[lang].stemWord(word)
+
+
+def content_words(text: str, lang: str) -> list[str]:
+    """Folded words without stop words of that language."""
+    return [w for w in words(text) if not is_stop(w, lang)]
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance, giving up (returns limit + 1) once it exceeds `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        best = cur[0]
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+            best = min(best, cur[j])
+        if best > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+class Vocabulary:
+    """The known surface words of one language, for typo correction and compound splitting."""
+
+    def __init__(self, known: set[str]) -> None:
+        self.known = {w for w in known if len(w) >= 2}
+        self._by_prefix: dict[str, list[str]] = {}
+        for w in self.known:
+            if len(w) >= 4:
+                self._by_prefix.setdefault(w[:1], []).append(w)
+
+    def correct(self, word: str) -> str | None:
+        """The closest known word for a typo, or None (short words are never 'corrected')."""
+        if word in self.known or len(word) < 5:
+            return None
+        limit = 1 if len(word) < 8 else 2
+        best: tuple[int, int, str] | None = None
+        # why: typos rarely hit the first letter; restricting to it keeps this fast and precise.
+        for cand in self._by_prefix.get(word[:1], ()):
+            d = edit_distance(word, cand, limit)
+            if d <= limit:
+                key = (d, abs(len(cand) - len(word)), cand)
+                if best is None or key < best:
+                    best = key
+        return best[2] if best else None
+
+    def split_compound(self, word: str) -> list[str] | None:
+        """Split a Dutch compound into two known words ('thuisverpleging' -> thuis + verpleging)."""
+        if len(word) < 7:
+            return None
+        for i in range(len(word) - 3, 2, -1):  # longest known right part first
+            left, right = word[:i], word[i:]
+            if right not in self.known or len(right) < 4:
+                continue
+            for joint in (
+                left,
+                left[:-1] if left.endswith("s") else None,
+                left[:-1] if left.endswith("e") else None,
+            ):
+                if joint and len(joint) >= 3 and joint in self.known:
+                    return [joint, right]
+        return None

@@ -1,0 +1,35 @@
+"""Tracker fixtures for action tests, built the way the action server receives them from Rasa."""
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+
+def make_tracker(text: str, intent: str = "describe_need", slots: dict | None = None,
+                 entities: list | None = None, metadata: dict | None = None) -> Tracker:
+    latest_message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+        "metadata": metadata or {},
+    }
+    return Tracker(
+        sender_id="conversation-test",
+        slots=slots or {},
+        latest_message=latest_message,
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+@pytest.fixture
+def tracker_for():
+    return make_tracker

@@ -1,0 +1,50 @@
+"""The real stack for end-to-end tests: Rasa with the trained model, the action server and the API,
+started as `make run` starts them, on free ports and a throwaway SQLite database."""
+
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from api.core.config import REPO_ROOT, load_settings
+from api.stack import Stack
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    model = REPO_ROOT / "models" / "gbo.tar.gz"
+    if not model.exists():
+        pytest.fail("no trained Rasa model: run `make test`, which trains it", pytrace=False)
+    tmp = tmp_path_factory.mktemp("stack")
+    api_port, rasa_port, action_port = free_port(), free_port(), free_port()
+    settings = load_settings(
+        gbo_env="test",
+        database_url=f"sqlite:///{tmp / 'gbo.sqlite3'}",
+        api_port=api_port,
+        rasa_port=rasa_port,
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        action_server_port=action_port,
+        action_server_url=f"http://127.0.0.1:{action_port}",
+        rasa_tracker_sqlite_path=tmp / "tracker.sqlite3",
+        rasa_model_path=model,
+    )
+    running = Stack(settings, log_dir=tmp / "log")
+    try:
+        running.start()
+        running.wait_until_healthy(timeout_seconds=300)
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.api_port}", timeout=30) as client:
+        yield client
