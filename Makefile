@@ -18,7 +18,7 @@ CHROMIUM  := /usr/bin/chromium
 TRAINING_INPUTS := bot/config.yml $(shell find bot/domain bot/catalog bot/data nlu_data -name '*.yml' 2>/dev/null) \
                    scripts/build_domain.py
 
-.PHONY: help install run train lint validate test bench lock clean
+.PHONY: help install run train lint validate story-test test bench lock clean
 
 help:
 	@echo "make run    install if needed, train if needed, start Rasa + action server + API"
@@ -77,7 +77,14 @@ lint: $(APP_VENV)/.installed
 validate: $(RASA_VENV)/.installed $(DOMAIN)/responses.yml
 	@$(RASA_ENV) $(RASA) data validate --domain $(DOMAIN) --data $(BOT_DATA) --config bot/config.yml --quiet
 
-test: install train lint validate
+# The trained model against tests/test_conversations.yml: NLU in both languages and the predicted actions.
+story-test: $(MODEL)
+	@$(RASA_ENV) $(RASA) test core --model $(MODEL) --stories tests/test_conversations.yml \
+	  --fail-on-prediction-errors --out build/rasa-test > build/rasa-test.log 2>&1 \
+	  || { tail -n 30 build/rasa-test.log; cat build/rasa-test/failed_test_stories.yml 2>/dev/null; exit 1; }
+	@echo "rasa test core: all stories in tests/test_conversations.yml passed"
+
+test: install train lint validate story-test
 	@$(APP_PY) -m pytest
 
 bench: install train

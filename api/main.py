@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from api.core.config import get_settings
 from api.core.db import get_sessionmaker
 from api.core.security import SecurityHeaders
-from api.routes import chat, health, hsds, needs, services, widget
+from api.routes import auth, chat, elz, health, hsds, needs, services, signals, widget
 from api.services.ratelimit import RateLimiter
 from api.services.realtime import CitizenSocketServer, SocketIOMount
 from api.services.retention import purge_periodically
@@ -53,6 +53,10 @@ def create_app() -> FastAPI:
     app.include_router(services.router)
     app.include_router(widget.router)
     app.mount("/widget", StaticFiles(directory=widget.WIDGET_DIR), name="widget")
+    app.include_router(auth.router)
+    app.include_router(signals.router)
+    app.include_router(elz.router)
+    app.mount("/elz/assets", StaticFiles(directory=elz.ELZ_DIR), name="elz-assets")
     app.mount("/demo", StaticFiles(directory=widget.STATIC_DIR / "demo"), name="demo")
 
     # Outermost last: socket.io, then security headers, then CORS around the application.

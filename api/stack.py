@@ -3,6 +3,7 @@
 Used by `make run` (python -m api run) and by the end-to-end tests, so both start the stack the same way.
 """
 
+import json
 import os
 import signal
 import socket
@@ -67,21 +68,15 @@ class Stack:
             raise StackError(f"cannot reach the database ({reason}): check DATABASE_URL") from None
 
     def child_env(self) -> dict[str, str]:
-        s = self.settings
+        """The environment of the three processes: every setting of the launcher, so they all agree."""
         env = dict(os.environ)
+        for name, value in self.settings.model_dump().items():
+            if value is not None:
+                env[name.upper()] = json.dumps(value) if isinstance(value, list | dict) else str(value)
         env.update(
             {
                 "PYTHONPATH": str(REPO_ROOT),
-                "DATABASE_URL": s.database_url,
-                "GBO_ENV": s.gbo_env,
-                "API_PORT": str(s.api_port),
-                "RASA_URL": s.rasa_url,
-                "RASA_PORT": str(s.rasa_port),
-                "RASA_TOKEN": s.rasa_token,
-                "ACTION_SERVER_URL": s.action_server_url,
-                "ACTION_SERVER_PORT": str(s.action_server_port),
-                "ACTION_ENDPOINT_URL": f"{s.action_server_url}/webhook",
-                "RASA_TRACKER_SQLITE_PATH": str(s.rasa_tracker_sqlite_path),
+                "ACTION_ENDPOINT_URL": f"{self.settings.action_server_url}/webhook",
                 "RASA_TELEMETRY_ENABLED": "false",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
             }

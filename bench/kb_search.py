@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from api.core.migrate import upgrade_to_head  # noqa: E402
 from api.services.directory import search_services  # noqa: E402
 from kb import models as m  # noqa: E402
+from kb import search_index  # noqa: E402
 from kb.db import make_engine  # noqa: E402
 from kb.geo import communes  # noqa: E402
 from kb.importer import load_taxonomy  # noqa: E402
@@ -168,11 +169,16 @@ def populate(url: str) -> None:
             ):
                 session.execute(insert(model), rows)
             session.commit()
-        if engine.dialect.name == "postgresql":
+        search_index.rebuild(session)  # bulk inserts bypass the importer, which keeps it in step
+        session.commit()
+        if engine.dialect.name != "postgresql":
             session.execute(text("ANALYZE"))
             session.commit()
-        else:
-            session.execute(text("ANALYZE"))
+    if engine.dialect.name == "postgresql":
+        # what autovacuum does soon after a big import: statistics, and the visibility map that lets
+        # the search read service_search's covering index alone (index-only scan)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
     engine.dispose()
 
 

@@ -1,4 +1,11 @@
 # The application image: API and action server (Python 3.11).
+
+# The widget's browser client library (socket.io-client), from the pinned package-lock.json.
+FROM node:20-slim AS widget-vendor
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/app
@@ -9,6 +16,8 @@ COPY kb kb
 COPY actions actions
 COPY bot/catalog bot/catalog
 COPY alembic.ini alembic.ini
+COPY --from=widget-vendor /build/node_modules/socket.io-client/dist/socket.io.min.js \
+     node_modules/socket.io-client/dist/socket.io.min.js
 RUN useradd --system --uid 10001 gbo
 USER gbo
 EXPOSE 8000 5055

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kb import models as m
+from kb import search_index
 from kb.hsds import LANGS, SPECS
 from kb.taxonomy import TAXONOMY_ID, TAXONOMY_NAME, TAXONOMY_URI, categories, term_uuid
 
@@ -756,6 +757,9 @@ def write(
     report = ImportReport(rs.file, warnings=list(rs.warnings))
     total = sum(len(v) for v in rs.records.values())
     done = 0
+    # services whose search rows (kb.search_index) this file changes: its services, the services its
+    # categories, places and languages belong to (before and after), those at its locations
+    touched: set[str] = set(rs.records["service"]) | rs.replace_children_of
     try:
         with session.begin_nested():
             if rs.replace_children_of:
@@ -768,8 +772,12 @@ def write(
                 for i in range(0, len(ids), 500):
                     for obj in session.scalars(select(model).where(model.id.in_(ids[i : i + 500]))):
                         existing[obj.id] = obj
+                link = _SEARCH_LINKS.get(kind)
                 for rid, row in rows.items():
                     obj = existing.get(rid)
+                    if link:
+                        touched.add(row.get(link))
+                        touched.add(getattr(obj, link, None))
                     if obj is None:
                         obj = model(id=rid)
                         session.add(obj)
@@ -788,6 +796,8 @@ def write(
                     if progress and done % 500 == 0:
                         progress(done, total)
                 session.flush()
+            touched |= search_index.services_at(session, rs.records["location"])
+            search_index.refresh(session, touched)
     except SQLAlchemyError as exc:
         raise ImportRefused(
             [Problem(rs.file, "database", "", f"refused by the database: {exc.orig or exc}")]
@@ -795,6 +805,10 @@ def write(
     if progress:
         progress(total, total)
     return report
+
+
+# per kind, the column that ties a record to the service whose search rows it feeds
+_SEARCH_LINKS = {"service_at_location": "service_id", "language": "service_id", "attribute": "link_id"}
 
 
 def _drop_children(session: Session, rs: RecordSet) -> None:

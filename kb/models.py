@@ -385,3 +385,40 @@ class Metadata(Base):
     previous_value: Mapped[str] = mapped_column(Text, default="")
     replacement_value: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class ServiceSearch(Base):
+    """What kb.search ranks on, denormalised: one row per active service x category x location.
+
+    Derived data, never edited by hand: kb.search_index.refresh rewrites a service's rows whenever
+    the importer writes it (same transaction); deleting a service, or a location, deletes its rows
+    (ON DELETE CASCADE). A service without categories has one row with taxonomy_term_id NULL, one
+    without location one row with location_id, latitude and longitude NULL. speaks_nl / speaks_fr:
+    the service has a language row with that code. The composite indexes cover the ranking query,
+    so a search reads index entries only, within a box around the citizen's place.
+    """
+
+    __tablename__ = "service_search"
+    __table_args__ = (
+        Index(
+            "ix_service_search_term_position",
+            "taxonomy_term_id",
+            "latitude",
+            "longitude",
+            "speaks_nl",
+            "speaks_fr",
+            "service_id",
+        ),
+        Index("ix_service_search_position", "latitude", "longitude", "speaks_nl", "speaks_fr", "service_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(UUID, ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    taxonomy_term_id: Mapped[str | None] = mapped_column(UUID)
+    location_id: Mapped[str | None] = mapped_column(
+        UUID, ForeignKey("location.id", ondelete="CASCADE"), index=True
+    )
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    speaks_nl: Mapped[bool] = mapped_column(Boolean, default=False)
+    speaks_fr: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -2,18 +2,21 @@
 
 1. The need: explicit category ids, or the categories kb.matching finds in the free text.
 2. The place: the postcode given, else a place named in the text ("... in Laken").
-3. Candidates: services linked to those categories (attribute index), plus a full-text match on
-   the services' own names and descriptions (SQLite FTS5 / PostgreSQL dutch+french tsvector).
-4. Order: in SQL, by a distance key — squared km from the citizen's place, multiplied by 2.25
-   (i.e. distance x1.5) when the service does not help in the citizen's language, plus a small
-   penalty for the second-best categories and for text-only matches.
+3. Candidates: services linked to those categories, plus a full-text match on the services' own
+   names and descriptions (SQLite FTS5 / PostgreSQL dutch+french tsvector).
+4. Order: in SQL on the denormalised search table (kb.models.ServiceSearch: service x category x
+   location with coordinates and language flags, under covering indexes), by a distance key —
+   squared km from the citizen's place, multiplied by 2.25 (i.e. distance x1.5) when the service
+   does not help in the citizen's language, plus a small penalty for the second-best categories
+   and for text-only matches. With a place, boxes around it are tried first (see _ranked).
 """
 
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, case, exists, func, literal, select, text
+from sqlalchemy import Float, Integer, bindparam, case, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from kb import models as m
@@ -22,12 +25,15 @@ from kb.matching import CategoryMatch, match_needs
 from kb.taxonomy import categories, term_uuid
 from kb.text import LANGS, is_stop, stem, words
 
+S = m.ServiceSearch  # what the ranking reads (kb.search_index keeps it in step)
+
 MAX_LIMIT = 50
 KM_PER_DEG_LAT = 110.57
 NO_PLACE_KEY = 1.0e6  # services without coordinates come after all located ones
 OTHER_LANGUAGE_FACTOR = 2.25
 SECOND_CATEGORY_PENALTY = 1.0  # km²
 TEXT_ONLY_PENALTY = 4.0  # km²
+BOX_RADII_KM = (2.0, 5.0, 12.0)  # boxes tried around the citizen's place, then the whole table
 _FTS_WORD = re.compile(r"^[a-z0-9]+$")
 
 
@@ -65,19 +71,85 @@ def _place(postcode: str | None, q: str | None) -> PlaceMatch | None:
     return None
 
 
-def _distance_key(place: PlaceMatch | None):
-    if place is None or place.lat is None:
+def _distance_key(located: bool):
+    """Squared km from the citizen's place (:lat, :lon; :km_per_deg_lon at that latitude), flat-earth."""
+    if not located:
         return literal(0.0)
-    cos = math.cos(math.radians(place.lat))
-    dy = (m.Location.latitude - place.lat) * KM_PER_DEG_LAT
-    dx = (m.Location.longitude - place.lon) * (111.32 * cos)
+    dy = (S.latitude - bindparam("lat", type_=Float)) * KM_PER_DEG_LAT
+    dx = (S.longitude - bindparam("lon", type_=Float)) * bindparam("km_per_deg_lon", type_=Float)
     return func.coalesce(dy * dy + dx * dx, NO_PLACE_KEY)
 
 
 def _speaks(lang: str):
-    if lang not in LANGS:
-        return literal(True)
-    return exists().where(and_(m.Language.service_id == m.Service.id, m.Language.code == lang))
+    if lang == "nl":
+        return S.speaks_nl
+    if lang == "fr":
+        return S.speaks_fr
+    return literal(True)
+
+
+@lru_cache(maxsize=64)
+def _ranking_statement(kind: str, located: bool, lang: str, boxed: bool):
+    """The ranking query, built once per shape; everything that varies is a bound parameter.
+
+    kind: "terms" (rows of :terms, the first one ranked before the others), "ids" (rows of the services
+    :ids, found by their texts) or "all". boxed: only rows within :lat_min..:lat_max, :lon_min..:lon_max.
+    """
+    dist = _distance_key(located)
+    speaks = _speaks(lang)
+    base_key = dist * case((speaks, 1.0), else_=OTHER_LANGUAGE_FACTOR) + case((speaks, 0.0), else_=0.5)
+    where = []
+    if kind == "terms":
+        rank = case((S.taxonomy_term_id == bindparam("first_term"), 0.0), else_=SECOND_CATEGORY_PENALTY)
+        where.append(S.taxonomy_term_id.in_(bindparam("terms", expanding=True)))
+    elif kind == "ids":
+        rank = literal(TEXT_ONLY_PENALTY)
+        where.append(S.service_id.in_(bindparam("ids", expanding=True)))
+    else:
+        rank = literal(0.0)
+    if boxed:
+        where.append(S.latitude.between(bindparam("lat_min", type_=Float), bindparam("lat_max", type_=Float)))
+        where.append(
+            S.longitude.between(bindparam("lon_min", type_=Float), bindparam("lon_max", type_=Float))
+        )
+    key = func.min(base_key + rank).label("key")
+    return (
+        select(S.service_id, key, func.min(dist).label("d2"), func.max(case((speaks, 1), else_=0)))
+        .where(*where)
+        .group_by(S.service_id)
+        .order_by(key, S.service_id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def _ranked(
+    session: Session, place: PlaceMatch | None, lang: str, limit: int, kind: str, params: dict
+) -> list:
+    """(service id, key, squared km, speaks) of the best `limit` services among the rows `kind` selects.
+
+    With a place, first only within growing boxes around it: a service whose key is at most r² has its
+    nearest location within r km (the key is never less than the squared distance), so once the
+    `limit`-th key found in the box of half-side r is <= r², no service outside can come before it.
+    """
+    located = place is not None and place.lat is not None
+    lang = lang if lang in LANGS else "any"  # every other language ranks alike (one cached statement)
+    params = {**params, "limit": limit}
+    if located:
+        km_per_deg_lon = 111.32 * math.cos(math.radians(place.lat))
+        params.update(lat=place.lat, lon=place.lon, km_per_deg_lon=km_per_deg_lon)
+        boxed = _ranking_statement(kind, True, lang, True)
+        for radius in BOX_RADII_KM:
+            half = radius * 1.01  # a hair more than the circle, against rounding
+            box = {
+                "lat_min": place.lat - half / KM_PER_DEG_LAT,
+                "lat_max": place.lat + half / KM_PER_DEG_LAT,
+                "lon_min": place.lon - half / km_per_deg_lon,
+                "lon_max": place.lon + half / km_per_deg_lon,
+            }
+            rows = session.execute(boxed, {**params, **box}).all()
+            if len(rows) == limit and rows[-1][1] <= radius * radius:
+                return rows
+    return session.execute(_ranking_statement(kind, located, lang, False), params).all()
 
 
 def _fts_ids(session: Session, q: str, limit: int) -> list[str]:
@@ -150,65 +222,24 @@ def search(
     else:
         cat_ids = []
 
-    dist = _distance_key(place)
-    speaks = _speaks(lang)
-    lang_factor = case((speaks, 1.0), else_=OTHER_LANGUAGE_FACTOR)
-    base_key = dist * lang_factor + case((speaks, 0.0), else_=0.5)
     hits: dict[str, Hit] = {}
-
     if cat_ids:
         terms = [term_uuid(c) for c in cat_ids]
-        rank = case((m.Attribute.taxonomy_term_id == terms[0], 0.0), else_=SECOND_CATEGORY_PENALTY)
-        key = func.min(base_key + rank).label("key")
-        stmt = (
-            select(m.Service.id, key, func.min(dist).label("d2"), func.max(case((speaks, 1), else_=0)))
-            .select_from(m.Attribute)
-            .join(m.Service, m.Service.id == m.Attribute.link_id)
-            .outerjoin(m.ServiceAtLocation, m.ServiceAtLocation.service_id == m.Service.id)
-            .outerjoin(m.Location, m.Location.id == m.ServiceAtLocation.location_id)
-            .where(m.Attribute.taxonomy_term_id.in_(bindparam("terms", expanding=True)))
-            .where(m.Attribute.link_entity == "service", m.Service.status == "active")
-            .group_by(m.Service.id)
-            .order_by(key, m.Service.id)
-            .limit(limit)
-        )
-        rows = session.execute(stmt, {"terms": terms}).all()
-        for sid, k, d2, sp in rows:
+        params = {"terms": terms, "first_term": terms[0]}
+        for sid, k, d2, sp in _ranked(session, place, lang, limit, "terms", params):
             hits[sid] = Hit(sid, float(k), speaks_language=bool(sp), distance_km=_km(d2, place))
 
     if q and len(hits) < limit:
         text_ids = [i for i in _fts_ids(session, q, 100) if i not in hits]
         if text_ids:
-            key = func.min(base_key + TEXT_ONLY_PENALTY).label("key")
-            stmt = (
-                select(m.Service.id, key, func.min(dist), func.max(case((speaks, 1), else_=0)))
-                .select_from(m.Service)
-                .outerjoin(m.ServiceAtLocation, m.ServiceAtLocation.service_id == m.Service.id)
-                .outerjoin(m.Location, m.Location.id == m.ServiceAtLocation.location_id)
-                .where(m.Service.id.in_(text_ids), m.Service.status == "active")
-                .group_by(m.Service.id)
-                .order_by(key, m.Service.id)
-                .limit(limit - len(hits))
-            )
-            for sid, k, d2, sp in session.execute(stmt):
+            for sid, k, d2, sp in _ranked(session, place, lang, limit - len(hits), "ids", {"ids": text_ids}):
                 hits[sid] = Hit(
                     sid, float(k), text_match=True, speaks_language=bool(sp), distance_km=_km(d2, place)
                 )
 
     if not cat_ids and not q:
         # no need given: the nearest services in the citizen's language (e.g. "what is near 1020?")
-        key = func.min(base_key).label("key")
-        stmt = (
-            select(m.Service.id, key, func.min(dist), func.max(case((speaks, 1), else_=0)))
-            .select_from(m.Service)
-            .outerjoin(m.ServiceAtLocation, m.ServiceAtLocation.service_id == m.Service.id)
-            .outerjoin(m.Location, m.Location.id == m.ServiceAtLocation.location_id)
-            .where(m.Service.status == "active")
-            .group_by(m.Service.id)
-            .order_by(key, m.Service.id)
-            .limit(limit)
-        )
-        for sid, k, d2, sp in session.execute(stmt):
+        for sid, k, d2, sp in _ranked(session, place, lang, limit, "all", {}):
             hits[sid] = Hit(sid, float(k), speaks_language=bool(sp), distance_km=_km(d2, place))
 
     ordered = sorted(hits.values(), key=lambda h: (h.key, h.service_id))[:limit]

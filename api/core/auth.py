@@ -21,7 +21,7 @@ from api.models_signals import ROLES, User
 
 SESSION_COOKIE = "gbo_session"
 JWT_ALGORITHM = "HS256"
-TOKEN_AUDIENCE = "gbo-staff"
+TOKEN_AUDIENCE = "gbo-staff"  # noqa: S105 - an audience name, not a secret
 
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
@@ -79,7 +79,10 @@ def decode_access_token(token: str, settings: Settings | None = None) -> dict:
     )
 
 
-def _unauthorized(detail: str = "not authenticated: sign in at /login or send a bearer token") -> HTTPException:
+NOT_SIGNED_IN = "not authenticated: sign in at /login or send a bearer token"
+
+
+def _unauthorized(detail: str = NOT_SIGNED_IN) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
 
 

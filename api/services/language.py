@@ -46,6 +46,7 @@ SWITCH_MIN_WORDS = 3
 class Detection:
     lang: str | None  # None: no letters to go on
     confidence: float
+    marker_words: int = 0  # words of the detected language that belong to it alone
 
 
 @lru_cache
@@ -94,7 +95,7 @@ def detect_language(text: str) -> Detection:
     if not total_hits:
         scores = {lang: probabilities.get(lang, 0.0) for lang in SUPPORTED}
     best = max(scores, key=scores.get)
-    return Detection(best, round(scores[best], 3)) if scores[best] > 0 else Detection(None, 0.0)
+    return Detection(best, round(scores[best], 3), hits[best]) if scores[best] > 0 else Detection(None, 0.0)
 
 
 def conversation_language(
@@ -106,10 +107,18 @@ def conversation_language(
         return requested
     detection = detect_language(text)
     if current not in SUPPORTED:
-        return detection.lang or default
+        # A first message of code, numbers or gibberish says nothing about the citizen's language.
+        plausible_words = {w for w in WORD_RE.findall(text) if 2 <= len(w) <= 30}
+        telling = detection.marker_words >= 1 or (
+            detection.confidence >= SWITCH_CONFIDENCE and len(plausible_words) >= 2
+        )
+        return detection.lang if detection.lang and telling else default
+    # Clearly another language: confident, long enough, and with words of that language alone
+    # (character statistics alone switch on code, names or "<script>alert</script>").
     clearly_other = (
         detection.lang not in (None, current)
         and detection.confidence >= SWITCH_CONFIDENCE
         and len(WORD_RE.findall(text)) >= SWITCH_MIN_WORDS
+        and detection.marker_words >= 1
     )
     return detection.lang if clearly_other else current

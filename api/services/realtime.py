@@ -42,24 +42,45 @@ MAX_PACKET_BYTES = 64 * 1024
 METADATA_KEYS = ("customData", "metadata")
 
 
-def socket_message(reply: dict[str, Any], author: str = "bot") -> dict[str, Any]:
-    """A stored or REST-shaped message as Rasa's socketio output channel sends it."""
-    message: dict[str, Any] = {"author": author}
-    if reply.get("text"):
-        message["text"] = reply["text"]
-    if reply.get("buttons"):
-        message["quick_replies"] = [
+def socket_messages(reply: dict[str, Any], author: str = "bot") -> list[dict[str, Any]]:
+    """A REST-shaped reply as Rasa's socketio output channel emits it (OutputChannel.send_response):
+    text in parts split on blank lines, buttons as quick_replies on the last part, then image,
+    attachment and custom, each its own `bot_uttered`. Widgets match these shapes key by key, so
+    nothing else is added, except `metadata.author` on a worker's messages."""
+    messages: list[dict[str, Any]] = []
+    text = reply.get("text")
+    if isinstance(text, str) and text.strip():
+        messages = [{"text": part} for part in text.strip().split("\n\n")]
+    buttons = [b for b in reply.get("buttons") or [] if isinstance(b, dict)]
+    if buttons:
+        if not messages:
+            messages = [{"text": ""}]
+        messages[-1]["quick_replies"] = [
             {"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")}
-            for b in reply["buttons"] if isinstance(b, dict)
+            for b in buttons
         ]
     if reply.get("image"):
-        message["attachment"] = {"type": "image", "payload": {"src": reply["image"]}}
+        messages.append({"attachment": {"type": "image", "payload": {"src": reply["image"]}}})
     if reply.get("attachment"):
-        message["attachment"] = reply["attachment"]
+        messages.append({"attachment": reply["attachment"]})
     if isinstance(reply.get("custom"), dict):
-        message["custom"] = reply["custom"]
-    if reply.get("at"):
-        message["at"] = reply["at"]
+        messages.append({"custom": reply["custom"]})
+    if author != "bot":
+        for message in messages:
+            message["metadata"] = {"author": author}
+    return messages
+
+
+def history_message(stored: dict[str, Any]) -> dict[str, Any]:
+    """A transcript message for `session_history`: author, time, and the message in socket shape."""
+    message: dict[str, Any] = {"author": stored["author"], "at": stored["at"]}
+    if stored.get("text"):
+        message["text"] = stored["text"]
+    if stored.get("buttons"):
+        message["quick_replies"] = socket_messages({"buttons": stored["buttons"]})[-1]["quick_replies"]
+    for key in ("custom", "attachment"):
+        if stored.get(key):
+            message[key] = stored[key]
     return message
 
 
@@ -113,7 +134,8 @@ class CitizenSocketServer:
 
     # --- live events (ConversationEvents) -------------------------------------------------------
     async def bot_uttered(self, conversation_id: str, reply: dict[str, Any], author: str = "bot") -> None:
-        await self.sio.emit("bot_uttered", socket_message(reply, author), room=conversation_id)
+        for message in socket_messages(reply, author):
+            await self.sio.emit("bot_uttered", message, room=conversation_id)
 
     async def forgotten(self, conversation_id: str) -> None:
         await self.sio.emit("conversation_forgotten", {"session_id": conversation_id}, room=conversation_id)
@@ -149,7 +171,7 @@ class CitizenSocketServer:
         await self.sio.enter_room(sid, conversation_id)
         await self.sio.emit("session_confirm", conversation_id, to=sid)
         if history is not None:
-            messages = [socket_message(m, m["author"]) for m in history]
+            messages = [history_message(m) for m in history]
             await self.sio.emit(
                 "session_history", {"session_id": conversation_id, "messages": messages}, to=sid
             )
@@ -183,8 +205,7 @@ class CitizenSocketServer:
 
     async def _say(self, sid: str, key: str, lang: str | None, **values: str) -> None:
         """An API notice to this client only (not stored: it is about the channel, not the conversation)."""
-        notice = {"author": "bot", "text": i18n.text(key, lang, **values), "custom": {"type": key}}
-        await self.sio.emit("bot_uttered", notice, to=sid)
+        await self.sio.emit("bot_uttered", {"text": i18n.text(key, lang, **values)}, to=sid)
 
 
 class SocketIOMount:

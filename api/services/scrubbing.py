@@ -66,11 +66,14 @@ _NL_ADDRESS = re.compile(
 # The name needs a capitalised word, so "une place de 3 mois" stays.
 _FR_NAME = r"(?:\s+" + _LINK + r")*\s*" + _CAP_WORD + r"(?:\s+(?:" + _LINK + r"\s*)*" + _CAP_WORD + r")*"
 _FR_ADDRESS = re.compile(
-    r"(?:\b" + _HOUSE_NUMBER + r",?\s+)?\b(?i:" + _FR_STREET_WORD + r")" + _FR_NAME + r"(?:,?\s+" + _HOUSE_NUMBER
-    + r"\b)?"
+    r"(?:\b" + _HOUSE_NUMBER + r",?\s+)?\b(?i:" + _FR_STREET_WORD + r")" + _FR_NAME
+    + r"(?:,?\s+" + _HOUSE_NUMBER + r"\b)?"
 )
 
-_TITLE_CUES = r"(?i:Mme|Mmes|Madame|Mlle|Mademoiselle|M\.|Monsieur|Meneer|Mevrouw|Mevr\.?|Dhr\.?|Mr\.?|Mrs\.?|Ms\.?|Dr\.?)"
+_TITLE_CUES = (
+    r"(?i:Mme|Mmes|Madame|Mlle|Mademoiselle|M\.|Monsieur|Meneer|Mevrouw|Mevr\.?|Dhr\.?|Mr\.?|Mrs\.?|Ms\.?"
+    r"|Dr\.?)"
+)
 _PHRASE_CUES = (
     r"(?i:ik\s+ben|ik\s+heet|mijn\s+naam\s+is|mijn\s+voornaam\s+is|je\s+suis|je\s+m['’]appelle|"
     r"mon\s+nom\s+est|mon\s+prénom\s+est|moi\s+c['’]est|my\s+name\s+is|i\s+am|i['’]m|"
@@ -145,9 +148,8 @@ def _replace_phone(match: re.Match) -> str:
 
 
 def _replace_name(match: re.Match) -> str:
-    name = match.group("name")
-    first = re.split(r"\s+", name)[0].lower()
-    if first in _NOT_NAMES:
+    words = match.group("name").split()
+    if len(words) == 1 and words[0].lower() in _NOT_NAMES:
         return match.group(0)
     start = match.start("name") - match.start(0)
     return match.group(0)[:start] + NAME

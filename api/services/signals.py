@@ -20,9 +20,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, distinct, func, select, update
+from sqlalchemy import Select, delete, distinct, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -36,6 +38,7 @@ from api.models_signals import (
     SIGNAL_TYPES,
     Signal,
     SignalCategory,
+    SignalCount,
     SignalEvent,
     User,
 )
@@ -200,11 +203,15 @@ def record_signal(
             status="new",
         )
         signal.categories = [
-            SignalCategory(category_id=c, signal_type=signal_type, commune_code=commune_code, month=signal.month)
+            SignalCategory(
+                category_id=c, signal_type=signal_type, commune_code=commune_code, month=signal.month
+            )
             for c in categories
         ]
         session.add(signal)
         try:
+            session.flush()
+            _count(session, signal.month, signal_type, commune_code, categories)
             session.commit()
         except IntegrityError:
             # Two workers recorded the same need at the same moment: the other one won; count it once.
@@ -214,6 +221,7 @@ def record_signal(
                 raise
             existing.was_duplicate = True
             return existing
+        session.refresh(signal)  # loaded, so the caller can read it after closing its session
         signal.was_duplicate = False
         return signal
     except SQLAlchemyError as exc:
@@ -224,6 +232,44 @@ def record_signal(
         except SQLAlchemyError:
             logger.error("rollback after a failed signal write failed too")
         return None
+
+
+def _count(session: Session, month: date, signal_type: str, commune_code: str | None,
+           categories: list[int]) -> None:
+    """Add one signal to the running counts (signal_count), in the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    commune = commune_code or ""
+    rows = [
+        {"month": month, "signal_type": signal_type, "category_id": c, "commune_code": commune, "n": 1}
+        for c in [0, *categories]
+    ]
+    statement = upsert(SignalCount).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["month", "signal_type", "category_id", "commune_code"],
+        set_={"n": SignalCount.n + statement.excluded.n},
+    )
+    session.execute(statement)
+
+
+def rebuild_counts(session: Session) -> int:
+    """Recompute signal_count from the signals (after a bulk load or a repair); returns the rows made."""
+    session.execute(delete(SignalCount))
+    columns = ["month", "signal_type", "category_id", "commune_code", "n"]
+    per_signal = select(
+        Signal.month, Signal.signal_type, literal(0), func.coalesce(Signal.commune_code, ""), func.count()
+    ).group_by(Signal.month, Signal.signal_type, Signal.commune_code)
+    per_category = select(
+        SignalCategory.month, SignalCategory.signal_type, SignalCategory.category_id,
+        func.coalesce(SignalCategory.commune_code, ""), func.count(),
+    ).group_by(SignalCategory.month, SignalCategory.signal_type, SignalCategory.category_id,
+               SignalCategory.commune_code)
+    session.execute(insert(SignalCount).from_select(columns, per_signal))
+    session.execute(insert(SignalCount).from_select(columns, per_category))
+    session.commit()
+    return session.scalar(select(func.count()).select_from(SignalCount)) or 0
 
 
 def _clean_text(text: str | None) -> str | None:
@@ -270,7 +316,7 @@ def parse_day(value: str | None, name: str, end: bool = False) -> date | None:
         raise ValueError(f"{name}: not a date: {value[:20]!r}") from None
     if not end:
         return first
-    return _add_months(first, 1).fromordinal(_add_months(first, 1).toordinal() - 1)
+    return date.fromordinal(_add_months(first, 1).toordinal() - 1)
 
 
 def _add_months(month: date, n: int) -> date:
@@ -287,7 +333,8 @@ def build_filter(
     statuses: list[str] | None = None,
 ) -> SignalFilter:
     """Validate query parameters into a filter; ValueError with a readable message otherwise."""
-    for name, values in (("type", types), ("category", categories), ("commune", communes), ("status", statuses)):
+    named = (("type", types), ("category", categories), ("commune", communes), ("status", statuses))
+    for name, values in named:
         if values and len(values) > MAX_FILTER_VALUES:
             raise ValueError(f"{name}: at most {MAX_FILTER_VALUES} values")
     f = SignalFilter(
@@ -324,13 +371,13 @@ def _commune_condition(column, communes: list[str]):
         conditions.append(column.in_(codes))
     if UNKNOWN_COMMUNE in communes:
         conditions.append(column.is_(None))
-    from sqlalchemy import or_
-
     return or_(*conditions)
 
 
 # ----------------------------------------------------------------------------------------- listing
-def list_signals(session: Session, f: SignalFilter, limit: int = 50, offset: int = 0) -> tuple[list[Signal], int]:
+def list_signals(
+    session: Session, f: SignalFilter, limit: int = 50, offset: int = 0
+) -> tuple[list[Signal], int]:
     query = select(Signal)
     if f.date_from:
         query = query.where(Signal.created_on >= f.date_from)
@@ -359,9 +406,8 @@ def get_signal(session: Session, signal_id: int) -> Signal:
 
 
 def signal_events(session: Session, signal_id: int) -> list[SignalEvent]:
-    return list(
-        session.scalars(select(SignalEvent).where(SignalEvent.signal_id == signal_id).order_by(SignalEvent.id))
-    )
+    query = select(SignalEvent).where(SignalEvent.signal_id == signal_id).order_by(SignalEvent.id)
+    return list(session.scalars(query))
 
 
 # ----------------------------------------------------------------------------------------- triage
@@ -429,8 +475,7 @@ def mark_service_verified(session: Session, signal_id: int, user: User) -> datet
 
 
 # ----------------------------------------------------------------------------------------- suppression
-@dataclass(frozen=True)
-class Published:
+class Published(NamedTuple):
     count: int | None  # None when hidden
     display: str
 
@@ -446,32 +491,65 @@ def suppress(cells: dict[tuple, int]) -> dict[tuple, Published]:
     """Primary suppression (1-4 -> '< 5') plus complementary suppression ('x'), see the module docstring.
 
     cells: counts keyed by tuples of equal length (one element per dimension); zero cells are absent.
+    Which cell becomes a complement depends on the order of `cells` among equal counts: pass them in a
+    deterministic order (build_report has the database sort them).
+    A line is the set of cells equal in every dimension but one, or the whole table. Whenever a line holds
+    exactly one hidden cell, its smallest visible cell is hidden too; that can make another line hold one
+    hidden cell, so this runs as a work queue until no line does. Linear in the number of cells (times the
+    number of dimensions), which keeps a report over a million signals well under a second.
     """
-    hidden: dict[tuple, str] = {k: SMALL_LABEL for k, n in cells.items() if 0 < n < SMALL_CELL}
-    if cells:
-        width = len(next(iter(cells)))
-        # Lines: for each dimension, the cells equal in every other dimension; plus the whole table.
-        groupings = [lambda k, d=d: k[:d] + k[d + 1 :] for d in range(width)] + [lambda k: ()]
-        changed = bool(hidden)
-        while changed:
-            changed = False
-            for line_of in groupings:
-                lines: dict[tuple, list[tuple]] = defaultdict(list)
-                for k in cells:
-                    lines[line_of(k)].append(k)
-                for members in lines.values():
-                    hidden_here = sum(1 for k in members if k in hidden)
-                    if hidden_here != 1:
-                        continue
-                    visible = [k for k in members if k not in hidden]
-                    if not visible:
-                        continue
-                    smallest = min(visible, key=lambda k: (cells[k], _sort_key(k)))
-                    hidden[smallest] = COMPLEMENT_LABEL
-                    changed = True
-    return {
-        k: Published(None, hidden[k]) if k in hidden else Published(n, str(n)) for k, n in cells.items()
-    }
+    if not cells:
+        return {}
+    keys = list(cells)
+    counts = list(cells.values())
+    hidden = bytearray(len(keys))  # 0 visible, 1 small cell, 2 complement
+    width = len(keys[0])
+    # Line of a cell along dimension d: its key without element d; along `width`: the whole table.
+    line_key = [itemgetter(*[x for x in range(width) if x != d]) for d in range(width)] if width > 1 else []
+    if width == 1:
+        line_key = [lambda _k: ()]
+    members: list[dict] = []
+    for get in line_key:
+        grouped: dict[object, list[int]] = defaultdict(list)
+        for i, k in enumerate(keys):
+            grouped[get(k)].append(i)
+        members.append(grouped)
+    members.append({(): list(range(len(keys)))})
+    line_key.append(lambda _k: ())
+    hidden_in: dict[tuple, int] = defaultdict(int)
+    by_size: dict[tuple, list] = {}  # line -> [its cells smallest first, index of the first maybe visible]
+    queue: list[tuple] = []
+
+    def hide(i: int, label: int) -> None:
+        hidden[i] = label
+        for d, get in enumerate(line_key):
+            line = (d, get(keys[i]))
+            hidden_in[line] += 1
+            if hidden_in[line] == 1:
+                queue.append(line)
+
+    for i, n in enumerate(counts):
+        if 0 < n < SMALL_CELL:
+            hide(i, 1)
+    while queue:
+        line = queue.pop()
+        if hidden_in[line] != 1:
+            continue
+        entry = by_size.get(line)
+        if entry is None:
+            cells_in_line = members[line[0]][line[1]]
+            if len(cells_in_line) < 2:
+                continue  # a lone cell: the line's total is the cell itself, published by the same rule
+            entry = by_size[line] = [sorted(cells_in_line, key=counts.__getitem__), 0]  # stable on ties
+        ordered, i = entry
+        while i < len(ordered) and hidden[ordered[i]]:
+            i += 1
+        entry[1] = i
+        if i < len(ordered):
+            hide(ordered[i], 2)
+    shown = (None, Published(None, SMALL_LABEL), Published(None, COMPLEMENT_LABEL))
+    visible = {n: Published(n, str(n)) for n in set(counts)}  # immutable: share one per distinct count
+    return {k: shown[hidden[i]] if hidden[i] else visible[counts[i]] for i, k in enumerate(keys)}
 
 
 def _sort_key(key: tuple) -> tuple:
@@ -479,10 +557,14 @@ def _sort_key(key: tuple) -> tuple:
 
 
 # ----------------------------------------------------------------------------------------- report
-@dataclass
-class ReportRow:
-    key: dict[str, object]
+class ReportRow(NamedTuple):
+    values: tuple  # one value per group_by dimension
     published: Published
+    group_by: tuple[str, ...]
+
+    @property
+    def key(self) -> dict[str, object]:
+        return dict(zip(self.group_by, self.values, strict=True))
 
 
 @dataclass
@@ -546,40 +628,198 @@ def _report_query(group_by: list[str], f: SignalFilter, month_from: date, month_
         if by_category:
             query = query.join(Signal, Signal.id == SignalCategory.signal_id)
         query = query.where(Signal.status == status)
-    return query.group_by(*[columns[d] for d in group_by])
+    # Group in the order of the report index (month, type, category, commune): PostgreSQL then streams an
+    # index-only scan into the aggregate, without sorting or hashing a million rows.
+    in_index_order = [d for d in ("month", "type", "category", "commune") if d in group_by]
+    ordered = query.group_by(*[columns[d] for d in in_index_order])
+    return ordered.order_by(*[columns[d] for d in group_by])  # suppress() needs a deterministic order
+
+
+def _summary_query(group_by: list[str], f: SignalFilter, month_from: date, month_to: date) -> Select:
+    """The same counts from signal_count (a few rows per cell instead of a row per signal)."""
+    t = SignalCount
+    columns = {"type": t.signal_type, "category": t.category_id, "commune": t.commune_code, "month": t.month}
+    query = select(*[columns[d].label(d) for d in group_by], func.sum(t.n).label("n"))
+    query = query.where(t.month >= month_from, t.month <= month_to)
+    by_category = "category" in group_by or bool(f.categories)
+    query = query.where(t.category_id > 0 if by_category else t.category_id == 0)
+    if f.categories:
+        query = query.where(t.category_id.in_(f.categories))
+    if f.types:
+        query = query.where(t.signal_type.in_(f.types))
+    if f.communes:
+        query = query.where(t.commune_code.in_(["" if c == UNKNOWN_COMMUNE else c for c in f.communes]))
+    in_key_order = [d for d in ("month", "type", "category", "commune") if d in group_by]
+    return query.group_by(*[columns[d] for d in in_key_order]).order_by(*[columns[d] for d in group_by])
+
+
+def _counts_query(group_by: list[str], f: SignalFilter, month_from: date, month_to: date,
+                  status: str | None) -> Select:
+    # The running counts answer everything except a status filter and "signals in any of these
+    # categories" (which needs each signal once): those count the signals themselves.
+    if status is None and not (len(f.categories) > 1 and "category" not in group_by):
+        return _summary_query(group_by, f, month_from, month_to)
+    return _report_query(group_by, f, month_from, month_to, status)
 
 
 def build_report(session: Session, group_by: list[str], f: SignalFilter, status: str | None = None) -> Report:
     """Counts by the chosen dimensions over whole months, suppressed (see `suppress`)."""
     month_from, month_to = report_months(f)
-    rows = session.execute(_report_query(group_by, f, month_from, month_to, status)).all()
-    cells = {tuple(_month(r[i]) if d == "month" else r[i] for i, d in enumerate(group_by)): r[-1] for r in rows}
+    rows = session.execute(_counts_query(group_by, f, month_from, month_to, status)).all()
+    cells = _cells(group_by, rows)
     published = suppress(cells)
     total = publish(_total(session, group_by, f, month_from, month_to, status, cells))
-    ordered = sorted(published.items(), key=lambda item: _sort_key(item[0]))
+    dims = tuple(group_by)
     return Report(
         group_by=group_by,
         month_from=month_from,
         month_to=month_to,
-        rows=[ReportRow(dict(zip(group_by, k, strict=True)), p) for k, p in ordered],
+        rows=[ReportRow(k, p, dims) for k, p in published.items()],
         total=total,
     )
 
 
+def _cells(group_by: list[str], rows) -> dict[tuple, int]:
+    """Cell keys with months as "YYYY-MM" and the unknown commune as None (signal_count stores "")."""
+    month_at = group_by.index("month") if "month" in group_by else None
+    commune_at = group_by.index("commune") if "commune" in group_by else None
+    months: dict[object, str] = {}
+    cells: dict[tuple, int] = {}
+    for row in rows:
+        key = list(row)
+        n = key.pop()
+        if month_at is not None:
+            value = key[month_at]
+            key[month_at] = months.get(value) or months.setdefault(value, _month(value))
+        if commune_at is not None and not key[commune_at]:
+            key[commune_at] = None
+        cells[tuple(key)] = int(n)
+    return cells
+
+
 def _total(session, group_by, f, month_from, month_to, status, cells) -> int:
-    # Grouped by category, a signal with two categories is in two cells: count signals, not cells.
-    if "category" not in group_by and len(f.categories) <= 1:
-        return sum(cells.values())
-    signals = _report_query(["type"], SignalFilter(types=f.types, communes=f.communes), month_from, month_to,
-                            status)
-    if f.categories:
-        signals = _report_query(["type"], f, month_from, month_to, status)
-        if len(f.categories) == 1:
-            return sum(r[-1] for r in session.execute(signals).all())
-    return sum(r[-1] for r in session.execute(signals).all())
+    """The number of signals in the report (not of cells: grouped by category, a signal with two
+    categories is in two cells)."""
+    if len(f.categories) == 1 or ("category" not in group_by and not f.categories):
+        return sum(cells.values())  # every signal is in exactly one cell
+    per_type = _counts_query(["type"], f, month_from, month_to, status)  # each signal once
+    return sum(int(r[-1]) for r in session.execute(per_type).all())
 
 
 def _month(value: object) -> str:
     if isinstance(value, date):
         return value.strftime("%Y-%m")
     return str(value)[:7]  # SQLite may hand back text
+
+
+# ----------------------------------------------------------------------------------------- escalation
+@dataclass
+class EscalationGroup:
+    signal_type: str
+    category_id: int
+    commune_code: str | None
+    months: dict[str, Published]  # "YYYY-MM" -> count of escalated signals that month
+    total: Published
+    trend: str  # "up", "down", "stable" or "" (too few signals to say)
+    notes: list[str]
+
+
+@dataclass
+class EscalationReport:
+    month_from: date
+    month_to: date
+    months: list[str]
+    groups: list[EscalationGroup]
+    total: Published
+
+
+def month_labels(month_from: date, month_to: date) -> list[str]:
+    labels, month = [], month_from
+    while month <= month_to:
+        labels.append(month.strftime("%Y-%m"))
+        month = _add_months(month, 1)
+    return labels
+
+
+def escalation_report(session: Session, f: SignalFilter) -> EscalationReport:
+    """Escalated signals by type x category x commune, per month (the trend), suppressed like every
+    report; with the staff's escalation notes, for the regional care zone (zorgraad)."""
+    report = build_report(session, ["type", "category", "commune", "month"], f, status="escalated")
+    exact: dict[tuple, dict[str, int]] = defaultdict(dict)
+    shown: dict[tuple, dict[str, Published]] = defaultdict(dict)
+    for row in report.rows:
+        key = (row.key["type"], row.key["category"], row.key["commune"])
+        shown[key][str(row.key["month"])] = row.published
+    dims = ["type", "category", "commune", "month"]
+    for r in session.execute(_report_query(dims, f, report.month_from, report.month_to, "escalated")).all():
+        exact[(r[0], r[1], r[2])][_month(r[3])] = r[4]
+    labels = month_labels(report.month_from, report.month_to)
+    notes = _escalation_notes(session, f, report.month_from, report.month_to)
+    groups = []
+    for key in sorted(shown, key=_sort_key):
+        counts = exact[key]
+        groups.append(
+            EscalationGroup(
+                signal_type=key[0], category_id=key[1], commune_code=key[2], months=shown[key],
+                total=publish(sum(counts.values())), trend=_trend(counts, labels),
+                notes=notes.get(key, []),
+            )
+        )
+    return EscalationReport(report.month_from, report.month_to, labels, groups, report.total)
+
+
+def _trend(counts: dict[str, int], labels: list[str]) -> str:
+    """Second half of the period against the first; only when both halves hold at least 5 signals."""
+    half = len(labels) // 2
+    if half == 0:
+        return ""
+    first = sum(counts.get(m, 0) for m in labels[:half])
+    second = sum(counts.get(m, 0) for m in labels[len(labels) - half :])
+    if first < SMALL_CELL or second < SMALL_CELL:
+        return ""
+    if second > first * 1.2:
+        return "up"
+    if second < first * 0.8:
+        return "down"
+    return "stable"
+
+
+def _escalation_notes(
+    session: Session, f: SignalFilter, month_from: date, month_to: date
+) -> dict[tuple, list[str]]:
+    query = select(Signal.signal_type, SignalCategory.category_id, Signal.commune_code, Signal.note).join(
+        SignalCategory, SignalCategory.signal_id == Signal.id
+    ).where(Signal.status == "escalated", Signal.note.is_not(None), Signal.month >= month_from,
+            Signal.month <= month_to)
+    if f.types:
+        query = query.where(Signal.signal_type.in_(f.types))
+    if f.communes:
+        query = query.where(_commune_condition(Signal.commune_code, f.communes))
+    if f.categories:
+        query = query.where(SignalCategory.category_id.in_(f.categories))
+    notes: dict[tuple, list[str]] = defaultdict(list)
+    for t, c, commune, note in session.execute(query.order_by(Signal.id).limit(2000)):
+        if note not in notes[(t, c, commune)] and len(notes[(t, c, commune)]) < 10:
+            notes[(t, c, commune)].append(note)
+    return notes
+
+
+def filter_options(session: Session) -> dict:
+    """Values for the dashboard's filters: communes, the categories that occur in signals, statuses."""
+    used = session.scalars(select(SignalCategory.category_id).distinct().limit(1000)).all()
+    known = taxonomy.categories()
+    return {
+        "types": list(SIGNAL_TYPES),
+        "statuses": list(SIGNAL_STATUSES),
+        "transitions": {k: sorted(v) for k, v in TRANSITIONS.items()},
+        "barriers": list(BARRIERS),
+        "communes": [{"code": c.code, "name_nl": c.name_nl, "name_fr": c.name_fr} for c in geo.communes()],
+        "categories": sorted(
+            (
+                {"id": c, "title_nl": known[c].title_nl, "title_fr": known[c].title_fr}
+                for c in used
+                if c in known
+            ),
+            key=lambda c: c["title_nl"],
+        ),
+    }

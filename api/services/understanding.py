@@ -25,8 +25,11 @@ ELDERLY_AGE = 65
 class Understanding:
     crisis_kinds: list[str] = field(default_factory=list)
     vulnerability: list[str] = field(default_factory=list)
+    barriers: list[str] = field(default_factory=list)
     target_group: str | None = None
     age: int | None = None
+    # Character spans that say who or how old, not what is needed (left out of need matching).
+    context_spans: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def crisis_kind(self) -> str | None:
@@ -50,7 +53,7 @@ def pipeline(lang: str) -> Language:
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
     data = _patterns()
     rules = []
-    for label in ("crisis", "vulnerability", "target_group"):
+    for label in ("crisis", "vulnerability", "barrier", "target_group"):
         for kind, phrases in data[label].items():
             for phrase in phrases.get(lang, []):
                 for variant in {phrase.lower(), _fold(phrase.lower())}:
@@ -73,11 +76,19 @@ def understand(text: str, lang: str) -> Understanding:
             result.crisis_kinds.append(kind)
         elif ent.label_ == "VULNERABILITY" and kind not in result.vulnerability:
             result.vulnerability.append(kind)
-        elif ent.label_ == "TARGET_GROUP" and result.target_group is None:
-            result.target_group = kind
-        elif ent.label_ == "AGE" and result.age is None and ent[0].text.isdigit():
-            age = int(ent[0].text)
-            result.age = age if 0 <= age <= 120 else None
+        elif ent.label_ == "BARRIER" and kind not in result.barriers:
+            result.barriers.append(kind)
+        elif ent.label_ == "TARGET_GROUP":
+            result.context_spans.append((ent.start_char, ent.end_char))
+            result.target_group = result.target_group or kind
+        elif ent.label_ == "AGE":
+            result.context_spans.append((ent.start_char, ent.end_char))
+            if result.age is None and ent[0].text.isdigit() and 0 <= int(ent[0].text) <= 120:
+                result.age = int(ent[0].text)
+    if result.target_group is None:
+        self_words = set(_patterns()["self_words"][lang if lang in LANGUAGES else "nl"])
+        if any(token.lower_ in self_words for token in doc):
+            result.target_group = "self"
     if result.age is not None and result.age >= ELDERLY_AGE and "elderly" not in result.vulnerability:
         result.vulnerability.append("elderly")
     return result

@@ -34,6 +34,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         action_server_url=f"http://127.0.0.1:{action_port}",
         rasa_tracker_sqlite_path=tmp / "tracker.sqlite3",
         rasa_model_path=model,
+        # Functional tests, not a latency test: a loaded CI machine must not turn answers into fallbacks.
+        rasa_timeout_seconds=30,
+        rate_limit_per_ip=100_000,  # every test citizen comes from 127.0.0.1
     )
     running = Stack(settings, log_dir=tmp / "log")
     try:

@@ -1,6 +1,6 @@
 """End to end through the three real processes: API -> Rasa (trained model) -> action server -> back."""
 
-import uuid
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -10,14 +10,28 @@ from api import i18n
 pytestmark = pytest.mark.stack
 
 
-def say(api: httpx.Client, sender: str, text: str, **metadata) -> list[dict]:
-    response = api.post("/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata})
+@dataclass(frozen=True)
+class Conversation:
+    """A conversation started through the API: its id (Rasa's sender id) and the token that opens it."""
+
+    id: str
+    token: str
+
+
+def say(api: httpx.Client, conversation: Conversation, text: str, **metadata) -> list[dict]:
+    response = api.post(
+        "/webhooks/rest/webhook",
+        json={"sender": conversation.id, "message": text, "metadata": metadata},
+        headers={"Authorization": f"Bearer {conversation.token}"},
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def new_conversation() -> str:
-    return uuid.uuid4().hex
+def new_conversation(api: httpx.Client) -> Conversation:
+    response = api.post("/api/v1/conversations")
+    assert response.status_code == 201, response.text
+    return Conversation(response.json()["conversation_id"], response.json()["token"])
 
 
 def test_health_reports_every_component_ready(api):
@@ -34,30 +48,30 @@ def test_health_reports_every_component_ready(api):
     [("Goeiemorgen", "nl"), ("hallo, goedendag", "nl"), ("Bonjour", "fr"), ("salut", "fr"), ("Hello", "en")],
 )
 def test_greeting_comes_back_in_the_same_language(api, greeting, language):
-    replies = say(api, new_conversation(), greeting)
+    replies = say(api, new_conversation(api), greeting)
     assert [r["text"] for r in replies] == [i18n.text("utter_greet", language)]
 
 
 def test_conversation_keeps_its_language(api):
-    sender = new_conversation()
+    sender = new_conversation(api)
     say(api, sender, "bonjour")
     replies = say(api, sender, "merci")
     assert replies and all(r["text"] in {i18n.text(k, "fr") for k in i18n.catalogs()["fr"]} for r in replies)
 
 
 def test_channel_language_wins(api):
-    replies = say(api, new_conversation(), "hallo", lang="fr")
+    replies = say(api, new_conversation(api), "hallo", lang="fr")
     assert replies[0]["text"] == i18n.text("utter_greet", "fr")
 
 
 def test_conversation_survives_a_rasa_restart(api, stack):
-    sender = new_conversation()
+    sender = new_conversation(api)
     say(api, sender, "Bonjour")
     stack.stop_process("rasa")
     stack.start_process("rasa")
     stack.wait_until_healthy(timeout_seconds=300)
     tracker = httpx.get(
-        f"{stack.settings.rasa_url}/conversations/{sender}/tracker",
+        f"{stack.settings.rasa_url}/conversations/{sender.id}/tracker",
         params={"token": stack.settings.rasa_token}, timeout=30,
     ).json()
     assert tracker["slots"]["language"] == "fr"
@@ -80,7 +94,7 @@ def test_health_is_503_while_the_action_server_is_down(api, stack):
 def test_citizen_gets_a_clear_answer_in_their_language_when_rasa_is_down(api, stack):
     stack.stop_process("rasa")
     try:
-        replies = say(api, new_conversation(), "je n'arrive plus à payer mon loyer, aidez-moi")
+        replies = say(api, new_conversation(api), "je n'arrive plus à payer mon loyer, aidez-moi")
         assert len(replies) == 1
         assert replies[0]["custom"]["type"] == "assistant_unavailable"
         assert stack.settings.onthaal_phone in replies[0]["text"]

@@ -1,4 +1,5 @@
-"""signals and users: staff accounts (app_user) and the ELZ's anonymised signals with their audit trail
+"""signals and users: staff accounts (app_user), the ELZ's anonymised signals, their running counts
+and their audit trail
 
 Revision ID: 0004
 Revises: 0003
@@ -76,6 +77,17 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "signal_count",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("signal_type", sa.String(length=16), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("commune_code", sa.String(length=5), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month", "signal_type", "category_id", "commune_code", name=op.f("pk_signal_count")
+        ),
+    )
+    op.create_table(
         "signal_event",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("signal_id", sa.Integer(), nullable=False),
@@ -99,6 +111,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("signal_event")
+    op.drop_table("signal_count")
     op.drop_table("signal_category")
     op.drop_table("signal")
     op.drop_table("app_user")

@@ -407,7 +407,8 @@
   }
 
   function renderBotMessage(message) {
-    var author = message.author === "worker" ? "worker" : "bot";
+    var meta = message.metadata && typeof message.metadata === "object" ? message.metadata : {};
+    var author = (message.author || meta.author) === "worker" ? "worker" : "bot";
     if (message.text) {
       appendMessage(author, String(message.text));
     }

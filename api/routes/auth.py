@@ -1,0 +1,93 @@
+"""Staff sign-in: OAuth2 password flow for API clients, an HttpOnly cookie session for the web screens."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy.orm import Session
+
+from api.core.auth import SESSION_COOKIE, authenticate, create_access_token, current_user
+from api.core.config import REPO_ROOT, get_settings
+from api.core.db import get_session
+from api.models_signals import User
+from api.services.users import end_sessions
+
+router = APIRouter(tags=["staff sign-in"])
+
+LOGIN_DIR = REPO_ROOT / "api" / "static" / "login"
+MAX_FIELD_CHARS = 1024
+
+
+def _cookie_secure(request: Request) -> bool:
+    """Secure everywhere, except development and test over plain http (a browser would drop it there)."""
+    settings = get_settings()
+    return not (settings.gbo_env in ("development", "test") and request.url.scheme == "http")
+
+
+@router.post("/api/v1/auth/token")
+def issue_token(
+    request: Request,
+    response: Response,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: Annotated[Session, Depends(get_session)],
+) -> dict:
+    if len(form.username) > MAX_FIELD_CHARS or len(form.password) > MAX_FIELD_CHARS:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "e-mail or password too long")
+    user = authenticate(session, form.username, form.password)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "wrong e-mail or password", headers={"WWW-Authenticate": "Bearer"}
+        )
+    token = create_access_token(user)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=get_settings().access_token_minutes * 60,
+        path="/",
+        httponly=True,
+        secure=_cookie_secure(request),
+        samesite="strict",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return {"access_token": token, "token_type": "bearer"}
+
+
+@router.post("/api/v1/auth/logout", status_code=204)
+def logout(request: Request, session: Annotated[Session, Depends(get_session)]) -> Response:
+    """End the session: the cookie goes, and every token of this user issued until now stops working."""
+    response = Response(status_code=204)
+    try:
+        user = current_user(request, session)
+    except HTTPException:
+        user = None
+    if user is not None:
+        end_sessions(session, user)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, secure=_cookie_secure(request),
+                           samesite="strict")
+    return response
+
+
+@router.get("/api/v1/auth/me")
+def me(user: Annotated[User, Depends(current_user)]) -> dict:
+    return {"email": user.email, "role": user.role}
+
+
+@router.get("/login", include_in_schema=False)
+def login_page() -> FileResponse:
+    return FileResponse(
+        LOGIN_DIR / "index.html", media_type="text/html", headers={"Cache-Control": "no-store"}
+    )
+
+
+@router.get("/login/", include_in_schema=False)
+def login_page_slash() -> RedirectResponse:
+    return RedirectResponse("/login", status_code=308)
+
+
+@router.get("/login/{name}", include_in_schema=False)
+def login_asset(name: str) -> FileResponse:
+    types = {"login.js": "text/javascript", "staff.css": "text/css"}
+    if name not in types:
+        raise HTTPException(404, "not found")
+    return FileResponse(LOGIN_DIR / name, media_type=types[name])

@@ -1,0 +1,360 @@
+// ELZ dashboard: filters, trend chart (Chart.js), table per commune, triage, CSV downloads.
+// Every text from the server is put on the page with textContent, never as HTML.
+"use strict";
+
+const TEXTS = {
+  nl: {
+    title: "Signalen", logout: "Afmelden", from: "Van", to: "Tot", type: "Soort", commune: "Gemeente",
+    category: "Categorie", apply: "Toepassen", csv: "CSV downloaden", escalation: "Escalatierapport",
+    escalationCsv: "Escalaties (CSV)", trend: "Trend per maand", perCommune: "Per gemeente", triage: "Triage",
+    status: "Status", date: "Datum", text: "Tekst", action: "Actie", more: "Meer", all: "Alle",
+    total: "Totaal", unknown: "onbekend", save: "Opslaan", note: "Notitie", verified: "Kaart nagekeken",
+    verifiedDone: "Fiche gemarkeerd als nagekeken", saved: "Opgeslagen", loading: "Laden…",
+    error: "Er ging iets mis", none: "Geen signalen voor deze filters.", sheet: "fiche",
+    rule: "Aantallen van 1 tot 4 staan als \"< 5\"; \"x\" verbergt een cel die een kleine cel zou verraden.",
+    types: { unmet_need: "Onbeantwoorde nood", knelpunt: "Knelpunt", data_quality: "Sociale kaart fout" },
+    statuses: { new: "nieuw", reviewed: "bekeken", escalated: "geëscaleerd", resolved_locally: "lokaal opgelost",
+      dismissed: "afgewezen" },
+  },
+  fr: {
+    title: "Signaux", logout: "Se déconnecter", from: "Du", to: "Au", type: "Type", commune: "Commune",
+    category: "Catégorie", apply: "Appliquer", csv: "Télécharger CSV", escalation: "Rapport d'escalade",
+    escalationCsv: "Escalades (CSV)", trend: "Tendance par mois", perCommune: "Par commune", triage: "Tri",
+    status: "Statut", date: "Date", text: "Texte", action: "Action", more: "Plus", all: "Tous",
+    total: "Total", unknown: "inconnue", save: "Enregistrer", note: "Note", verified: "Fiche vérifiée",
+    verifiedDone: "Fiche marquée comme vérifiée", saved: "Enregistré", loading: "Chargement…",
+    error: "Une erreur s'est produite", none: "Aucun signal pour ces filtres.", sheet: "fiche",
+    rule: "Les nombres de 1 à 4 sont affichés \"< 5\" ; \"x\" masque une cellule qui révélerait une petite cellule.",
+    types: { unmet_need: "Besoin non rencontré", knelpunt: "Obstacle", data_quality: "Erreur carte sociale" },
+    statuses: { new: "nouveau", reviewed: "examiné", escalated: "escaladé", resolved_locally: "résolu localement",
+      dismissed: "écarté" },
+  },
+};
+const TYPE_COLOURS = { unmet_need: "#005a8c", knelpunt: "#c8553d", data_quality: "#5a8c00" };
+
+let lang = localStorage.getItem("gbo-lang") || (navigator.language || "nl").slice(0, 2);
+if (!TEXTS[lang]) lang = "nl";
+let options = null;
+let chart = null;
+let listOffset = 0;
+const t = (key) => TEXTS[lang][key];
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (className) node.className = className;
+  return node;
+}
+
+function say(text, isError) {
+  const message = document.getElementById("message");
+  message.textContent = text || "";
+  message.className = isError ? "error" : "";
+}
+
+async function api(path, init) {
+  const response = await fetch(path, { credentials: "same-origin", ...(init || {}) });
+  if (response.status === 401) {
+    window.location.assign("/login?next=" + encodeURIComponent("/elz/"));
+    throw new Error("not signed in");
+  }
+  if (!response.ok) {
+    let detail = response.status;
+    try { const body = await response.json(); detail = typeof body.detail === "string" ? body.detail : detail; }
+    catch (_e) { /* not JSON */ }
+    throw new Error(t("error") + ": " + detail);
+  }
+  return response.json();
+}
+
+function filterParams() {
+  const params = new URLSearchParams();
+  const from = document.getElementById("f-from").value;
+  const to = document.getElementById("f-to").value;
+  if (from) params.set("from", from);
+  if (to) params.set("to", to);
+  for (const [id, name] of [["f-type", "type"], ["f-commune", "commune"], ["f-category", "category"]]) {
+    const value = document.getElementById(id).value;
+    if (value) params.set(name, value);
+  }
+  return params;
+}
+
+function fillSelect(select, items, keep) {
+  const previous = keep ? select.value : "";
+  select.replaceChildren(el("option", t("all")));
+  select.firstChild.value = "";
+  for (const [value, label] of items) {
+    const option = el("option", label);
+    option.value = value;
+    select.appendChild(option);
+  }
+  select.value = previous;
+}
+
+function communeName(code) {
+  if (!code || code === "unknown") return t("unknown");
+  const commune = options.communes.find((c) => c.code === code);
+  return commune ? commune["name_" + lang] : code;
+}
+
+function categoryName(id) {
+  const category = options.categories.find((c) => c.id === id);
+  return category ? category["title_" + lang] : String(id);
+}
+
+function applyTexts() {
+  document.documentElement.lang = lang;
+  document.title = t("title") + " — ELZ Brussel";
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const button of document.querySelectorAll("button.lang")) {
+    button.classList.toggle("active", button.dataset.lang === lang);
+  }
+  if (!options) return;
+  fillSelect(document.getElementById("f-type"), options.types.map((v) => [v, t("types")[v]]), true);
+  fillSelect(document.getElementById("f-commune"),
+    [...options.communes.map((c) => [c.code, c["name_" + lang]]), ["unknown", t("unknown")]], true);
+  fillSelect(document.getElementById("f-category"),
+    options.categories.map((c) => [String(c.id), c["title_" + lang]]), true);
+  fillSelect(document.getElementById("f-status"), options.statuses.map((v) => [v, t("statuses")[v]]), true);
+}
+
+function updateLinks() {
+  const params = filterParams();
+  const report = new URLSearchParams(params);
+  report.set("group_by", "type,category,commune,month");
+  report.set("format", "csv");
+  document.getElementById("csv").href = "/api/v1/signals/report?" + report;
+  const escalation = new URLSearchParams(params);
+  escalation.set("lang", lang);
+  document.getElementById("escalation").href = "/api/v1/signals/escalations?" + escalation;
+  escalation.set("format", "csv");
+  document.getElementById("escalation-csv").href = "/api/v1/signals/escalations?" + escalation;
+}
+
+async function loadTrend(params) {
+  const query = new URLSearchParams(params);
+  query.set("group_by", "month,type");
+  const report = await api("/api/v1/signals/report?" + query);
+  const months = [];
+  for (let m = report.from; m <= report.to; m = nextMonth(m)) months.push(m);
+  const byType = {};
+  for (const row of report.rows) {
+    byType[row.type] = byType[row.type] || {};
+    byType[row.type][row.month] = row;
+  }
+  const datasets = options.types.filter((type) => byType[type]).map((type) => ({
+    label: t("types")[type],
+    data: months.map((m) => (byType[type][m] ? byType[type][m].count : 0)),
+    displays: months.map((m) => (byType[type][m] ? byType[type][m].display : "0")),
+    borderColor: TYPE_COLOURS[type],
+    backgroundColor: TYPE_COLOURS[type],
+    spanGaps: false,
+  }));
+  if (chart) chart.destroy();
+  chart = new window.Chart(document.getElementById("trend"), {
+    type: "line",
+    data: { labels: months, datasets },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      plugins: {
+        tooltip: {
+          callbacks: {
+            // A hidden cell ("< 5" or "x") is a gap in the line; the tooltip says why.
+            label: (item) => item.dataset.label + ": " + item.dataset.displays[item.dataIndex],
+          },
+        },
+      },
+    },
+  });
+  document.getElementById("trend").dataset.points = String(report.rows.length);
+}
+
+function nextMonth(month) {
+  const [year, m] = month.split("-").map(Number);
+  return m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, "0")}`;
+}
+
+async function loadCommunes(params) {
+  const byType = new URLSearchParams(params);
+  byType.set("group_by", "commune,type");
+  const totals = new URLSearchParams(params);
+  totals.set("group_by", "commune");
+  const [cells, sums] = await Promise.all([
+    api("/api/v1/signals/report?" + byType), api("/api/v1/signals/report?" + totals),
+  ]);
+  const table = document.getElementById("communes");
+  const head = el("tr");
+  head.appendChild(el("th", t("commune")));
+  for (const type of options.types) head.appendChild(el("th", t("types")[type], "num"));
+  head.appendChild(el("th", t("total"), "num"));
+  table.tHead.replaceChildren(head);
+  const rows = {};
+  for (const row of cells.rows) {
+    rows[row.commune] = rows[row.commune] || {};
+    rows[row.commune][row.type] = row.display;
+  }
+  const totalOf = Object.fromEntries(sums.rows.map((row) => [row.commune, row.display]));
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  const codes = Object.keys(rows).sort((a, b) => communeName(a).localeCompare(communeName(b)));
+  for (const code of codes) {
+    const tr = el("tr");
+    tr.appendChild(el("td", communeName(code)));
+    for (const type of options.types) tr.appendChild(el("td", rows[code][type] || "0", "num"));
+    tr.appendChild(el("td", totalOf[code] || "0", "num"));
+    body.appendChild(tr);
+  }
+  const total = el("tr");
+  total.appendChild(el("th", t("total")));
+  for (let i = 0; i < options.types.length; i++) total.appendChild(el("td", ""));
+  total.appendChild(el("th", sums.total.display, "num"));
+  body.appendChild(total);
+}
+
+async function loadSignals(params, append) {
+  const query = new URLSearchParams(params);
+  const status = document.getElementById("f-status").value;
+  if (status) query.set("status", status);
+  if (!append) listOffset = 0;
+  query.set("offset", String(listOffset));
+  query.set("limit", "50");
+  const page = await api("/api/v1/signals?" + query);
+  const body = document.querySelector("#signals tbody");
+  if (!append) body.replaceChildren();
+  if (!append && page.items.length === 0) {
+    const tr = el("tr");
+    const td = el("td", t("none"));
+    td.colSpan = 7;
+    tr.appendChild(td);
+    body.appendChild(tr);
+  }
+  for (const signal of page.items) body.appendChild(signalRow(signal));
+  listOffset += page.items.length;
+  document.getElementById("more").hidden = listOffset >= page.total;
+}
+
+function signalRow(signal) {
+  const tr = el("tr");
+  tr.dataset.id = String(signal.id);
+  tr.appendChild(el("td", signal.created_on));
+  tr.appendChild(el("td", t("types")[signal.type] + (signal.barrier ? " · " + signal.barrier : "")));
+  tr.appendChild(el("td", signal.categories.map((c) => c["title_" + lang]).join(", ")));
+  tr.appendChild(el("td", signal.commune ? signal.commune["name_" + lang] : t("unknown")));
+  const text = el("td", signal.text || "");
+  if (signal.service) {
+    const service = el("div", "", "service");
+    const link = el("a", (signal.service["name_" + lang] || signal.service.id) + " (" + t("sheet") + ")");
+    link.href = signal.service.hsds_url || "#";
+    link.target = "_blank";
+    link.rel = "noopener";
+    service.appendChild(link);
+    text.appendChild(service);
+  }
+  tr.appendChild(text);
+  const status = el("td", t("statuses")[signal.status], "status status-" + signal.status);
+  if (signal.note) status.appendChild(el("div", signal.note, "note"));
+  tr.appendChild(status);
+  tr.appendChild(triageCell(signal));
+  return tr;
+}
+
+function triageCell(signal) {
+  const td = el("td");
+  const form = el("form", undefined, "triage");
+  const select = el("select");
+  select.name = "status";
+  select.setAttribute("aria-label", t("status"));
+  for (const next of options.transitions[signal.status] || []) {
+    const option = el("option", t("statuses")[next]);
+    option.value = next;
+    select.appendChild(option);
+  }
+  const note = el("input");
+  note.name = "note";
+  note.maxLength = 2000;
+  note.placeholder = t("note");
+  note.setAttribute("aria-label", t("note"));
+  const save = el("button", t("save"));
+  save.type = "submit";
+  form.append(select, note, save);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const updated = await api("/api/v1/signals/" + signal.id, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ status: select.value || null, note: note.value || null }),
+      });
+      td.parentNode.replaceWith(signalRow(updated));
+      say(t("saved"));
+    } catch (error) {
+      say(error.message, true);
+    }
+  });
+  td.appendChild(form);
+  if (signal.type === "data_quality" && signal.service && signal.service.exists) {
+    const verify = el("button", t("verified"));
+    verify.type = "button";
+    verify.addEventListener("click", async () => {
+      try {
+        await api("/api/v1/signals/" + signal.id + "/service-verified", { method: "POST" });
+        say(t("verifiedDone"));
+      } catch (error) {
+        say(error.message, true);
+      }
+    });
+    td.appendChild(verify);
+  }
+  return td;
+}
+
+async function refresh() {
+  say(t("loading"));
+  const params = filterParams();
+  updateLinks();
+  try {
+    await Promise.all([loadTrend(params), loadCommunes(params), loadSignals(params, false)]);
+    say("");
+  } catch (error) {
+    say(error.message, true);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  applyTexts();
+  try {
+    const me = await api("/api/v1/auth/me");
+    document.getElementById("who").textContent = me.email;
+    options = await api("/api/v1/signals/options");
+  } catch (error) {
+    say(error.message, true);
+    return;
+  }
+  applyTexts();
+  document.getElementById("filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    refresh();
+  });
+  document.getElementById("f-status").addEventListener("change", () => {
+    loadSignals(filterParams(), false).catch((error) => say(error.message, true));
+  });
+  document.getElementById("more").addEventListener("click", () => {
+    loadSignals(filterParams(), true).catch((error) => say(error.message, true));
+  });
+  for (const button of document.querySelectorAll("button.lang")) {
+    button.addEventListener("click", () => {
+      lang = button.dataset.lang;
+      localStorage.setItem("gbo-lang", lang);
+      applyTexts();
+      refresh();
+    });
+  }
+  document.getElementById("logout").addEventListener("click", async () => {
+    await fetch("/api/v1/auth/logout", { method: "POST", credentials: "same-origin" });
+    window.location.assign("/login");
+  });
+  refresh();
+});

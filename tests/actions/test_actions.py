@@ -1,0 +1,156 @@
+"""Custom actions with tracker fixtures, as the action server receives them from Rasa."""
+
+import asyncio
+
+from actions.actions import (
+    ActionAnalyseNeed,
+    ActionHandleMisunderstanding,
+    ActionReadMessage,
+    ActionRequestHandover,
+    ActionSendEmergencyNumbers,
+    ValidateNeedForm,
+)
+
+
+def _slots(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def _read(tracker, dispatcher) -> dict:
+    """What Rasa does on a message: the slot mapping action, then the slot mappings' validation action
+    (which may speak) on the tracker with those slots set."""
+    slots = _slots(ActionReadMessage().run(dispatcher, tracker, domain={}))
+    tracker.slots.update(slots)
+    ActionSendEmergencyNumbers().run(dispatcher, tracker, domain={})
+    return slots
+
+
+# --- action_read_message: language, crisis, misunderstandings -------------------------------------------
+
+
+def test_detects_french_greeting_and_says_nothing(tracker_for, dispatcher):
+    assert _read(tracker_for("bonjour", intent="greet"), dispatcher)["language"] == "fr"
+    assert dispatcher.messages == []
+
+
+def test_channel_language_wins(tracker_for, dispatcher):
+    tracker = tracker_for("mijn moeder kan zich niet meer wassen", metadata={"lang": "fr"})
+    assert _read(tracker, dispatcher)["language"] == "fr"
+
+
+def test_socketio_custom_data_language_wins(tracker_for, dispatcher):
+    tracker = tracker_for("hallo", intent="greet", metadata={"customData": {"lang": "en"}})
+    assert _read(tracker, dispatcher)["language"] == "en"
+
+
+def test_explicit_choice_of_language(tracker_for, dispatcher):
+    tracker = tracker_for("in het Frans aub", intent="choose_language", slots={"language": "nl"},
+                          entities=[{"entity": "language", "value": "fr"}])
+    assert _read(tracker, dispatcher)["language"] == "fr"
+
+
+def test_keeps_language_for_a_short_word_of_the_other_language(tracker_for, dispatcher):
+    assert _read(tracker_for("merci", intent="thanks", slots={"language": "nl"}), dispatcher)["language"] == "nl"
+
+
+def test_crisis_words_send_numbers_even_when_the_model_saw_a_need(tracker_for, dispatcher):
+    slots = _read(tracker_for("ik ga mezelf iets aandoen, ik zie het niet meer zitten"), dispatcher)
+    assert slots["crisis_detected"] is True and slots["crisis_kind"] == "suicide"
+    [message] = dispatcher.messages
+    assert message["custom"]["type"] == "emergency_numbers"
+    assert "1813" in [n["number"] for n in message["custom"]["numbers"]] and "1813" in message["text"]
+
+
+def test_crisis_intent_without_known_words_gives_general_numbers(tracker_for, dispatcher):
+    slots = _read(tracker_for("help het gaat echt niet meer", intent="crisis"), dispatcher)
+    assert slots["crisis_kind"] == "general"
+    assert "112" in dispatcher.messages[0]["text"]
+
+
+def test_french_violence_numbers_are_french(tracker_for, dispatcher):
+    _read(tracker_for("mon mari me frappe", intent="crisis", slots={"language": "fr"}), dispatcher)
+    numbers = [n["number"] for n in dispatcher.messages[0]["custom"]["numbers"]]
+    assert "0800 30 030" in numbers and "1712" not in numbers
+
+
+def test_misunderstandings_are_counted_in_a_row(tracker_for, dispatcher):
+    assert _read(tracker_for("xqzt", intent="nlu_fallback", slots={"misunderstandings": 1}),
+                 dispatcher)["misunderstandings"] == 2
+    assert _read(tracker_for("hallo", intent="greet", slots={"misunderstandings": 1}),
+                 dispatcher)["misunderstandings"] == 0
+
+
+def test_second_misunderstanding_offers_a_person(tracker_for, dispatcher):
+    events = ActionHandleMisunderstanding().run(
+        dispatcher, tracker_for("xqzt", intent="nlu_fallback", slots={"misunderstandings": 2}), domain={})
+    assert [e["name"] for e in events if e["event"] == "followup"] == ["action_offer_handover"]
+    assert dispatcher.messages[0]["response"] == "utter_reason_misunderstood"
+
+
+# --- the need -------------------------------------------------------------------------------------------
+
+
+def test_analyse_need_finds_categories_place_and_person(tracker_for, dispatcher):
+    tracker = tracker_for("mijn moeder kan zich niet meer alleen wassen, ze woont in Laken", slots={"language": "nl"})
+    slots = _slots(ActionAnalyseNeed().run(dispatcher, tracker, domain={}))
+    assert set(slots["need_categories"]) & {35, 62}
+    assert slots["commune"] == "21004" and slots["postcode"] == "1020"
+    assert slots["target_group"] == "parent"
+
+
+def test_analyse_need_marks_several_needs_and_vulnerability(tracker_for, dispatcher):
+    tracker = tracker_for("je vis seule, j'ai des dettes et je n'ai plus rien à manger", slots={"language": "fr"})
+    slots = _slots(ActionAnalyseNeed().run(dispatcher, tracker, domain={}))
+    assert "several_needs" in slots["complex_reasons"] and "vulnerable:alone" in slots["complex_reasons"]
+    assert len(slots["need_categories"]) >= 2
+
+
+DOMAIN = {"slots": {"target_group": {"values": ["self", "child", "parent", "partner", "other"]}}}
+
+
+def test_commune_answer_is_resolved_to_its_code(tracker_for, dispatcher):
+    result = ValidateNeedForm().validate_commune("St-Gilles", dispatcher, tracker_for("St-Gilles"), DOMAIN)
+    assert result == {"commune": "21013", "postcode": "1060"}
+
+
+def test_ambiguous_commune_is_asked_back(tracker_for, dispatcher):
+    result = ValidateNeedForm().validate_commune("Woluwe", dispatcher, tracker_for("Woluwe"), DOMAIN)
+    assert result == {"commune": None}
+    assert dispatcher.messages[0]["response"] == "utter_commune_ambiguous"
+    assert "Sint-Pieters-Woluwe" in dispatcher.messages[0]["candidates"]
+
+
+def test_unknown_place_is_refused_with_an_example(tracker_for, dispatcher):
+    result = ValidateNeedForm().validate_commune("Antwerpen", dispatcher, tracker_for("Antwerpen"), DOMAIN)
+    assert result == {"commune": None}
+    assert dispatcher.messages[0]["response"] == "utter_commune_unknown"
+
+
+def test_age_is_asked_only_for_a_child(tracker_for, dispatcher):
+    form = ValidateNeedForm()
+    slots = ["commune", "target_group", "age"]
+    child = asyncio.run(form.required_slots(slots, dispatcher, tracker_for("x", slots={"target_group": "child"}), {}))
+    adult = asyncio.run(form.required_slots(slots, dispatcher, tracker_for("x", slots={"target_group": "self"}), {}))
+    assert child == slots and adult == ["commune", "target_group"]
+
+
+def test_target_group_in_words(tracker_for, dispatcher):
+    tracker = tracker_for("c'est pour ma mère", slots={"language": "fr"})
+    assert ValidateNeedForm().validate_target_group("c'est pour ma mère", dispatcher, tracker, DOMAIN) == {
+        "target_group": "parent"}
+
+
+# --- handover ---------------------------------------------------------------------------------------------
+
+
+def test_handover_summary_lists_what_the_citizen_already_said(tracker_for, dispatcher):
+    tracker = tracker_for("ik wil met iemand praten", intent="request_human", slots={
+        "language": "nl", "commune": "21001", "need_categories": [35, 458], "vulnerability": ["alone"],
+        "complex_reasons": ["several_needs"], "age": 72.0, "proposed_services": ["svc-1"]})
+    ActionRequestHandover().run(dispatcher, tracker, domain={})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_handover_requested"
+    summary = message["custom"]["summary"]
+    assert [n["id"] for n in summary["needs"]] == [35, 458] and all(n["name"] for n in summary["needs"])
+    assert summary["urgency"] == "high" and summary["age_band"] == "65-79"
+    assert summary["commune"] == "21001" and summary["proposed_services"] == ["svc-1"]
