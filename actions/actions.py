@@ -21,6 +21,7 @@ from api.services.language import SUPPORTED, conversation_language
 from api.services.signals import record_signal
 from api.services.understanding import understand
 from kb.emergency import numbers_for
+from kb.geo import communes
 from kb.taxonomy import categories as taxonomy
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,10 @@ def _need_label(category_ids: list[int], lang: str) -> str:
 def _place_label(tracker: Tracker, lang: str) -> str:
     place = intake.place_answer(tracker.get_slot("postcode") or tracker.get_slot("commune") or "")
     return place.label(lang if lang in ("nl", "fr") else "nl") if place.status == "found" else ""
+
+
+def _commune_codes() -> set[str]:
+    return {commune.code for commune in communes()}
 
 
 def _signal(**fields: Any) -> None:
@@ -200,6 +205,8 @@ class ValidateNeedForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         lang = _language(tracker)
+        if value in _commune_codes():  # already resolved, e.g. when the form starts again for a new need
+            return {"commune": value}
         answer = str(value) if value is not None else _latest_text(tracker)
         place = intake.place_answer(answer)
         if place.status == "found":

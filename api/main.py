@@ -14,7 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from api.core.config import get_settings
 from api.core.db import get_sessionmaker
 from api.core.security import SecurityHeaders
-from api.routes import auth, chat, elz, health, hsds, needs, services, signals, widget
+from api.routes import auth, chat, elz, handover, health, hsds, needs, services, signals, widget
+from api.services.handover import check_periodically
 from api.services.ratelimit import RateLimiter
 from api.services.realtime import CitizenSocketServer, SocketIOMount
 from api.services.retention import purge_periodically
@@ -32,11 +33,17 @@ def create_app() -> FastAPI:
         retention = None
         if settings.retention_interval_seconds > 0:
             retention = asyncio.create_task(purge_periodically(settings, get_sessionmaker(), citizen_socket))
+        handover_checks = None
+        if settings.handover_check_interval_seconds > 0:
+            handover_checks = asyncio.create_task(
+                check_periodically(settings, get_sessionmaker(), citizen_socket)
+            )
         yield
-        if retention is not None:
-            retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retention
+        for task in (retention, handover_checks):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     app = FastAPI(
         title="GBO intake API",
@@ -56,6 +63,8 @@ def create_app() -> FastAPI:
     app.include_router(auth.router)
     app.include_router(signals.router)
     app.include_router(elz.router)
+    app.include_router(handover.router)
+    app.mount("/onthaal/assets", StaticFiles(directory=handover.ONTHAAL_DIR), name="onthaal-assets")
     app.mount("/elz/assets", StaticFiles(directory=elz.ELZ_DIR), name="elz-assets")
     app.mount("/demo", StaticFiles(directory=widget.STATIC_DIR / "demo"), name="demo")
 

@@ -54,4 +54,5 @@ class Message(Base):
 
 
 # Staff accounts and signals live in their own module; imported here so one import registers every table.
+from api.models_handover import HandoverAudit, HandoverCase  # noqa: E402, F401
 from api.models_signals import Signal, SignalCategory, SignalCount, SignalEvent, User  # noqa: E402, F401

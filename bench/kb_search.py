@@ -1,7 +1,11 @@
 """Search benchmark: 50 000 synthetic services on SQLite and on PostgreSQL; p50/p95 of need match + search.
 
 PostgreSQL runs in a throwaway database created and dropped here (TEST_POSTGRES_URL or the local server).
-Target: p95 <= 25 ms for need matching + service search (ranked ids), measured per query.
+Target: p95 <= 25 ms for need matching + service search, measured per query two ways:
+- "need match + ranked search": kb.search.search, the ranked service ids (one long-lived session);
+- "full answer (service dicts)": api.services.directory.search_services, the whole answer of
+  GET /api/v1/services (services with their dicts, "why", hours...), one session per request as the
+  API opens it -- what a citizen waits for, short of HTTP. This is the figure the target is about.
 """
 
 import os
@@ -30,6 +34,8 @@ from kb.search import search  # noqa: E402
 from kb.taxonomy import categories, term_uuid  # noqa: E402
 
 N_SERVICES = int(os.environ.get("BENCH_SERVICES", "50000"))
+ROUNDS = 10  # x 20 queries per measure
+TARGET_P95_MS = 25.0
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 QUERIES = [
     ("thuisverpleging voor mijn moeder", "1020", "nl"),
@@ -115,9 +121,7 @@ def populate(url: str) -> None:
             for i in range(start, min(start + batch, N_SERVICES)):
                 oid, sid, lid = (str(uuid.uuid5(ns, f"{k}{i}")) for k in ("o", "s", "l"))
                 c = places[i % len(places)]
-                cats = rng.sample(POPULAR, rng.choice([1, 1, 2])) + (
-                    [rng.choice(all_cats)] if i % 3 == 0 else []
-                )
+                cats = rng.sample(POPULAR, rng.choice([1, 1, 2])) + ([rng.choice(all_cats)] if i % 3 == 0 else [])
                 orgs.append(
                     {
                         "id": oid,
@@ -187,21 +191,27 @@ def measure(url: str, label: str) -> None:
     match_needs("warm-up", "nl")
     with Session(engine) as session:
         for q, pc, lang in QUERIES:  # warm caches
-            search(session, q=q, postcode=pc, lang=lang, limit=10)
-        ranked, full = [], []
-        for _ in range(5):
+            search_services(session, q=q, postcode=pc, lang=lang, limit=10)
+        ranked = []
+        for _ in range(ROUNDS):
             for q, pc, lang in QUERIES:
                 t0 = time.perf_counter()
                 result = search(session, q=q, postcode=pc, lang=lang, limit=10)
                 ranked.append((time.perf_counter() - t0) * 1000)
                 assert result.hits, (q, label)
-                t0 = time.perf_counter()
-                search_services(session, q=q, postcode=pc, lang=lang, limit=10)
-                full.append((time.perf_counter() - t0) * 1000)
+    full = []
+    for _ in range(ROUNDS):
+        for q, pc, lang in QUERIES:
+            t0 = time.perf_counter()
+            with Session(engine) as session:  # as GET /api/v1/services: one session per request
+                answer = search_services(session, q=q, postcode=pc, lang=lang, limit=10)
+            full.append((time.perf_counter() - t0) * 1000)
+            assert len(answer["services"]) == 10, (q, label)
     engine.dispose()
     for name, values in (("need match + ranked search", ranked), ("full answer (service dicts)", full)):
         p50, p95 = statistics.median(values), statistics.quantiles(values, n=20)[18]
-        print(f"{label:10s} {name:30s} n={len(values)}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
+        verdict = ("meets" if p95 <= TARGET_P95_MS else "MISSES") + f" p95 <= {TARGET_P95_MS:g} ms"
+        print(f"{label:10s} {name:30s} n={len(values)}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  {verdict}")
 
 
 def main() -> None:

@@ -87,17 +87,19 @@ def load(url: str) -> int:
 
 def time_report(
     url: str, group_by: list[str], f: svc.SignalFilter, runs: int = 5
-) -> tuple[float, float, int]:
+) -> tuple[float, float, float, int]:
+    """Wall time (first run, median) and the median CPU time of this process (the Python side)."""
     engine = make_engine(url)
-    timings, cells = [], 0
+    timings, cpu, cells = [], [], 0
     with Session(engine) as session:
         for _ in range(runs):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             report = svc.build_report(session, group_by, f)
             timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
             cells = len(report.rows)
     engine.dispose()
-    return timings[0], statistics.median(timings), cells
+    return timings[0], statistics.median(timings), statistics.median(cpu), cells
 
 
 def main() -> int:
@@ -130,14 +132,13 @@ def main() -> int:
             ("month,type for one commune (dashboard trend)", ["month", "type"],
              svc.build_filter(communes=["Schaarbeek"])),
         ]
-        worst = 0.0
         for label, group_by, f in cases:
-            first, median, cells = time_report(url, group_by, f)
-            worst = max(worst, median)
+            first, median, cpu, cells = time_report(url, group_by, f)
+            verdict = "ok" if median < TARGET_SECONDS else f"SLOWER than the {TARGET_SECONDS:.0f} s target"
             print(f"report {label}: first {first * 1000:.0f} ms, median of 5 {median * 1000:.0f} ms "
-                  f"({cells:,} cells)")
-        verdict = "OK" if worst < TARGET_SECONDS else "SLOWER THAN TARGET"
-        print(f"target < {TARGET_SECONDS:.0f} s: {verdict}")
+                  f"(Python CPU {cpu * 1000:.0f} ms; {cells:,} cells): {verdict}")
+        # Shared machines: say how busy this one was, so the figures can be read.
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -1,4 +1,4 @@
-"""Command line for staff: python -m kb import|export|validate|search|stats|load-taxonomy|load-demo.
+"""Command line for staff: python -m kb import|export|validate|search|stats|load-taxonomy|load-demo|reindex.
 
 The database is DATABASE_URL (as for the API). Imports are all-or-nothing; a refused file prints
 one line per problem (file: record: field: why) and exits with status 2.
@@ -125,6 +125,16 @@ def cmd_load_taxonomy(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reindex(_args: argparse.Namespace) -> int:
+    from kb import search_index
+
+    with _session() as session:
+        n = search_index.rebuild(session)
+        session.commit()
+    print(f"search index rebuilt: {n} rows")
+    return 0
+
+
 def cmd_load_demo(args: argparse.Namespace) -> int:
     from kb.demo import load_demo
 
@@ -139,9 +149,7 @@ def cmd_load_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m kb", description="The sociale kaart (HSDS 3.0 directory)."
-    )
+    parser = argparse.ArgumentParser(prog="python -m kb", description="The sociale kaart (HSDS 3.0 directory).")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("import", help="import HSDS JSON, an HSDS CSV folder or social.brussels records")
     p.add_argument("paths", nargs="+")
@@ -163,9 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=10)
     p.set_defaults(fn=cmd_search)
     sub.add_parser("stats", help="counts of the directory").set_defaults(fn=cmd_stats)
-    sub.add_parser("load-taxonomy", help="load the social.brussels categories").set_defaults(
-        fn=cmd_load_taxonomy
-    )
+    sub.add_parser("load-taxonomy", help="load the social.brussels categories").set_defaults(fn=cmd_load_taxonomy)
+    sub.add_parser(
+        "reindex", help="rebuild the search table (after writing the directory other than by import)"
+    ).set_defaults(fn=cmd_reindex)
     p = sub.add_parser("load-demo", help="load the DEMO directory (fictitious services)")
     p.add_argument("--if-empty", action="store_true", help="only when the directory has no services")
     p.set_defaults(fn=cmd_load_demo)

@@ -306,9 +306,35 @@ def service_full_hsds(
     out["service_at_locations"] = sals
     out["organization"] = organization_hsds(service.organization, lang)
     out["attributes"] = attributes_hsds(attributes.get(service.id, []), lang)
-    out["metadata"] = [
-        to_hsds("metadata", x, lang) for x in metadata.get(service.id, [])
-    ] + verified_metadata("service", service)
+    out["metadata"] = [to_hsds("metadata", x, lang) for x in metadata.get(service.id, [])] + verified_metadata(
+        "service", service
+    )
+    return out
+
+
+def service_at_location_list_hsds(sal: m.ServiceAtLocation, lang: str) -> dict:
+    """A service at a location as /service_at_locations lists it: one-to-one fields of both."""
+    out = to_hsds("service_at_location", sal, lang)
+    out["location"] = to_hsds("location", sal.location, lang)
+    out["service"] = service_list_hsds(sal.service, lang)
+    return out
+
+
+def service_at_location_full_hsds(
+    sal: m.ServiceAtLocation,
+    lang: str,
+    attributes: dict[str, list[m.Attribute]],
+    metadata: dict[str, list[m.Metadata]] | None = None,
+) -> dict:
+    """A fully nested service at a location, as /service_at_locations/{id} gives it."""
+    metadata = metadata or {}
+    out = to_hsds("service_at_location", sal, lang)
+    out["phones"] = [phone_hsds(p, lang) for p in sorted(sal.phones, key=lambda x: x.id)]
+    out["schedules"] = _many("schedule", sal.schedules, lang)
+    out["location"] = location_hsds(sal.location, lang, attributes.get(sal.location_id))
+    out["attributes"] = attributes_hsds(attributes.get(sal.id, []), lang)
+    out["metadata"] = [to_hsds("metadata", x, lang) for x in metadata.get(sal.id, [])]
+    out["service"] = service_list_hsds(sal.service, lang)
     return out
 
 

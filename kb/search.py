@@ -34,6 +34,7 @@ OTHER_LANGUAGE_FACTOR = 2.25
 SECOND_CATEGORY_PENALTY = 1.0  # km²
 TEXT_ONLY_PENALTY = 4.0  # km²
 BOX_RADII_KM = (2.0, 5.0, 12.0)  # boxes tried around the citizen's place, then the whole table
+NEAREST_BOX_RADII_KM = (0.5, *BOX_RADII_KM)  # no need given: every service counts, start smaller
 _FTS_WORD = re.compile(r"^[a-z0-9]+$")
 
 
@@ -109,9 +110,7 @@ def _ranking_statement(kind: str, located: bool, lang: str, boxed: bool):
         rank = literal(0.0)
     if boxed:
         where.append(S.latitude.between(bindparam("lat_min", type_=Float), bindparam("lat_max", type_=Float)))
-        where.append(
-            S.longitude.between(bindparam("lon_min", type_=Float), bindparam("lon_max", type_=Float))
-        )
+        where.append(S.longitude.between(bindparam("lon_min", type_=Float), bindparam("lon_max", type_=Float)))
     key = func.min(base_key + rank).label("key")
     return (
         select(S.service_id, key, func.min(dist).label("d2"), func.max(case((speaks, 1), else_=0)))
@@ -122,9 +121,7 @@ def _ranking_statement(kind: str, located: bool, lang: str, boxed: bool):
     )
 
 
-def _ranked(
-    session: Session, place: PlaceMatch | None, lang: str, limit: int, kind: str, params: dict
-) -> list:
+def _ranked(session: Session, place: PlaceMatch | None, lang: str, limit: int, kind: str, params: dict) -> list:
     """(service id, key, squared km, speaks) of the best `limit` services among the rows `kind` selects.
 
     With a place, first only within growing boxes around it: a service whose key is at most r² has its
@@ -138,7 +135,7 @@ def _ranked(
         km_per_deg_lon = 111.32 * math.cos(math.radians(place.lat))
         params.update(lat=place.lat, lon=place.lon, km_per_deg_lon=km_per_deg_lon)
         boxed = _ranking_statement(kind, True, lang, True)
-        for radius in BOX_RADII_KM:
+        for radius in NEAREST_BOX_RADII_KM if kind == "all" else BOX_RADII_KM:
             half = radius * 1.01  # a hair more than the circle, against rounding
             box = {
                 "lat_min": place.lat - half / KM_PER_DEG_LAT,
@@ -233,9 +230,7 @@ def search(
         text_ids = [i for i in _fts_ids(session, q, 100) if i not in hits]
         if text_ids:
             for sid, k, d2, sp in _ranked(session, place, lang, limit - len(hits), "ids", {"ids": text_ids}):
-                hits[sid] = Hit(
-                    sid, float(k), text_match=True, speaks_language=bool(sp), distance_km=_km(d2, place)
-                )
+                hits[sid] = Hit(sid, float(k), text_match=True, speaks_language=bool(sp), distance_km=_km(d2, place))
 
     if not cat_ids and not q:
         # no need given: the nearest services in the citizen's language (e.g. "what is near 1020?")

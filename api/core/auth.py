@@ -5,6 +5,8 @@ session cookie set at sign-in (the web screens). Every request re-reads the user
 account, changing its role or logging out takes effect at once. Re-exported by api.core.security.
 """
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -54,6 +56,12 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def token_key(settings: Settings | None = None) -> bytes:
+    """The JWT signing key: derived from SECRET_KEY (32 bytes, and distinct from its other uses)."""
+    settings = settings or get_settings()
+    return hmac.new(settings.secret_key.encode(), b"gbo staff access tokens", hashlib.sha256).digest()
+
+
 def create_access_token(user: User, settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     now = datetime.now(UTC)
@@ -64,7 +72,7 @@ def create_access_token(user: User, settings: Settings | None = None) -> str:
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=settings.access_token_minutes)).timestamp()),
     }
-    return jwt.encode(claims, settings.secret_key, algorithm=JWT_ALGORITHM)
+    return jwt.encode(claims, token_key(settings), algorithm=JWT_ALGORITHM)
 
 
 def decode_access_token(token: str, settings: Settings | None = None) -> dict:
@@ -72,7 +80,7 @@ def decode_access_token(token: str, settings: Settings | None = None) -> dict:
     settings = settings or get_settings()
     return jwt.decode(
         token,
-        settings.secret_key,
+        token_key(settings),
         algorithms=[JWT_ALGORITHM],
         audience=TOKEN_AUDIENCE,
         options={"require": ["sub", "exp", "iat", "aud"]},

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -68,9 +68,34 @@ class Settings(BaseSettings):
     onthaal_hours_fr: str = "du lundi au vendredi de 9h à 17h"
     onthaal_hours_en: str = "Monday to Friday, 9 am to 5 pm"
 
+    # Handover to the onthaal (api.services.handover). Opening hours per weekday in Brussels time,
+    # "mon=09:00-17:00;tue=..." (a day may have several ranges: "mon=09:00-12:00,13:00-17:00"; a day left
+    # out is closed); Belgian public holidays are closed.
+    onthaal_opening_hours: str = (
+        "mon=09:00-17:00;tue=09:00-17:00;wed=09:00-17:00;thu=09:00-17:00;fri=09:00-17:00"
+    )
+    # A claimed case whose worker's console has not been seen for this long goes back to the queue.
+    handover_claim_timeout_seconds: float = Field(300, ge=10)
+    # A case nobody claimed for this long: the citizen is offered a call back.
+    handover_callback_after_seconds: float = Field(600, ge=10)
+    # Rough answer-time estimate told to the citizen: this many minutes per case ahead in the queue.
+    handover_minutes_per_case: int = Field(10, ge=1, le=240)
+    # How often the API checks claim and call-back timeouts (0: never).
+    handover_check_interval_seconds: float = Field(30, ge=0)
+    # A resolved case (and its conversation, contact details included) is kept this many days.
+    handover_retention_days: int = Field(30, ge=1, le=3650)
+
     secret_key: str = DEV_SECRET
     # Staff sign-in (onthaal, ELZ, admin): lifetime of a bearer token and of the web session cookie.
     access_token_minutes: int = Field(480, ge=5, le=7 * 24 * 60)
+
+    @field_validator("onthaal_opening_hours")
+    @classmethod
+    def _valid_opening_hours(cls, value: str) -> str:
+        from api.services.opening_hours import parse_opening_hours
+
+        parse_opening_hours(value)  # raises a ValueError saying what is wrong
+        return value
 
     @model_validator(mode="after")
     def _no_dev_secrets_in_production(self) -> "Settings":

@@ -1,4 +1,4 @@
-"""The HSDS 3.0 API (openapi.json of Open Referral): /hsds/services, /hsds/organizations, taxonomies."""
+"""The HSDS 3.0 API (openapi.json of Open Referral): services, service_at_locations, organizations, taxonomies."""
 
 from typing import Annotated
 
@@ -72,6 +72,41 @@ def services(
 @router.get("/services/{service_id}")
 def service(session: Db, service_id: str, lang: Lang = "nl") -> dict:
     return _call(hsds_api.get_service, session, service_id, lang)
+
+
+@router.get("/service_at_locations")
+def service_at_locations(
+    session: Db,
+    p: Page,
+    search: Search = None,
+    lang: Lang = "nl",
+    taxonomy_term_id: Annotated[str | None, Query(max_length=64)] = None,
+    taxonomy_id: Annotated[str | None, Query(max_length=64)] = None,
+    organization_id: Annotated[str | None, Query(max_length=64)] = None,
+    modified_after: Annotated[str | None, Query(max_length=40)] = None,
+    postcode: Annotated[str | None, Query(max_length=20)] = None,
+    proximity: Annotated[str | None, Query(max_length=20, description="metres from the postcode's centre")] = None,
+    full: bool = False,
+) -> dict:
+    return _call(
+        hsds_api.list_service_at_locations,
+        session,
+        p,
+        lang,
+        search=search,
+        taxonomy_term_id=taxonomy_term_id,
+        taxonomy_id=taxonomy_id,
+        organization_id=organization_id,
+        modified_after=modified_after,
+        postcode=postcode,
+        proximity=proximity,
+        full=full,
+    )
+
+
+@router.get("/service_at_locations/{sal_id}")
+def service_at_location(session: Db, sal_id: str, lang: Lang = "nl") -> dict:
+    return _call(hsds_api.get_service_at_location, session, sal_id, lang)
 
 
 @router.get("/organizations")

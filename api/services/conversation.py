@@ -36,7 +36,7 @@ PAYLOAD_KEYS = ("buttons", "custom", "image", "attachment")
 class ConversationEvents(Protocol):
     """Where live events of a conversation go (the socket.io server; see api.services.realtime)."""
 
-    async def bot_uttered(self, conversation_id: str, reply: dict[str, Any]) -> None: ...
+    async def bot_uttered(self, conversation_id: str, reply: dict[str, Any], author: str = "bot") -> None: ...
 
     async def forgotten(self, conversation_id: str) -> None: ...
 
@@ -44,7 +44,7 @@ class ConversationEvents(Protocol):
 class NoLiveEvents:
     """For callers without live clients (the command line, unit tests)."""
 
-    async def bot_uttered(self, conversation_id: str, reply: dict[str, Any]) -> None:
+    async def bot_uttered(self, conversation_id: str, reply: dict[str, Any], author: str = "bot") -> None:
         return None
 
     async def forgotten(self, conversation_id: str) -> None:
@@ -145,11 +145,13 @@ async def ask_assistant(settings: Settings, conversation_id: str, text: str, lan
     replies = response.json()
     if not isinstance(replies, list) or not all(isinstance(r, dict) for r in replies):
         raise ValueError("Rasa answered something else than a list of messages")
+    if not replies:
+        # What Rasa does when a custom action fails (action server down): the citizen would get nothing.
+        raise ValueError("Rasa answered no message")
     return replies
 
 
 # A bot reply whose custom.type is a key here makes the API act after delivering the reply.
-# (The handover issue adds "handover_requested".)
 CustomTypeHandler = Callable[[Session, Settings, ConversationEvents, str, dict[str, Any]], Awaitable[None]]
 
 
@@ -161,8 +163,17 @@ async def _forget_after_reply(
     await forget_conversation(session, settings, events, conversation_id)
 
 
+async def _open_handover_case(
+    session: Session, settings: Settings, events: ConversationEvents, conversation_id: str, reply: dict
+) -> None:
+    from api.services.handover import on_handover_requested
+
+    await on_handover_requested(session, settings, events, conversation_id, reply)
+
+
 CUSTOM_TYPE_HANDLERS: dict[str, CustomTypeHandler] = {
     "forget_conversation": _forget_after_reply,
+    "handover_requested": _open_handover_case,
 }
 
 
@@ -176,6 +187,10 @@ async def handle_citizen_message(
     if requested:
         conversation.language = requested
     record_message(session, conversation, "citizen", text)
+    from api.services.handover import takes_citizen_message
+
+    if takes_citizen_message(session, conversation):
+        return []  # a person at the onthaal holds the conversation: stored for them, not sent to Rasa
     conversation_id = conversation.id
     try:
         replies = await ask_assistant(settings, conversation_id, text, requested)
@@ -194,6 +209,17 @@ async def handle_citizen_message(
         if handler is not None:
             await handler(session, settings, events, conversation_id, reply)
     return replies
+
+
+async def post_worker_message(
+    session: Session, events: ConversationEvents, conversation: Conversation, text: str
+) -> dict[str, Any]:
+    """An onthaal worker writes to the citizen (used by the handover console): stored once, delivered live
+    to every client of the conversation, marked as the worker's (socket.io: metadata.author)."""
+    record_message(session, conversation, "worker", text)
+    reply = {"recipient_id": conversation.id, "text": text}
+    await events.bot_uttered(conversation.id, reply, author="worker")
+    return reply
 
 
 def custom_type(reply: dict[str, Any]) -> str | None:

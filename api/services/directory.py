@@ -39,7 +39,9 @@ def search_services(
     place_label = result.place.label(text_lang) if result.place else None
     out = []
     for hit in result.hits:
-        service = services[hit.service_id]
+        service = services.get(hit.service_id)
+        if service is None:  # deleted between the ranking and the reading (another transaction)
+            continue
         item = service_dict(service, lang, attributes.get(service.id, []))
         why = []
         for cat in item["categories"]:

@@ -21,6 +21,7 @@ import logging
 from typing import Any
 
 import socketio
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import i18n
@@ -124,6 +125,7 @@ class CitizenSocketServer:
         self.sio.on("connect", self.connect)
         self.sio.on("session_request", self.session_request)
         self.sio.on("user_uttered", self.user_uttered)
+        self.sio.on("disconnect", self.disconnect)
 
     # --- origins -------------------------------------------------------------------------------
     def _origin_allowed(self, origin: str | None, environ: dict[str, Any]) -> bool:
@@ -169,6 +171,7 @@ class CitizenSocketServer:
         state["conversation_id"] = conversation_id
         await self.sio.save_session(sid, state)
         await self.sio.enter_room(sid, conversation_id)
+        self._presence(conversation_id, True)
         await self.sio.emit("session_confirm", conversation_id, to=sid)
         if history is not None:
             messages = [history_message(m) for m in history]
@@ -202,6 +205,24 @@ class CitizenSocketServer:
                 await self.sio.emit("conversation_forgotten", {"session_id": conversation_id}, to=sid)
                 return
             await handle_citizen_message(session, self.settings, self, conversation, text, lang)
+
+    async def disconnect(self, sid: str, *_args: Any) -> None:
+        try:
+            state = await self.sio.get_session(sid)
+        except KeyError:
+            return
+        if state.get("conversation_id"):
+            self._presence(state["conversation_id"], False)
+
+    def _presence(self, conversation_id: str, present: bool) -> None:
+        """Shown on an open handover case: is the citizen still there?"""
+        from api.services.handover import citizen_presence
+
+        try:
+            with self.session_factory() as session:
+                citizen_presence(session, conversation_id, present)
+        except SQLAlchemyError as exc:
+            logger.warning("could not record the citizen's presence: %s", type(exc).__name__)
 
     async def _say(self, sid: str, key: str, lang: str | None, **values: str) -> None:
         """An API notice to this client only (not stored: it is about the channel, not the conversation)."""

@@ -11,9 +11,10 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import Select, create_engine, delete, inspect, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -52,6 +53,9 @@ def delete_tracker_events(settings: Settings, sender_ids: Iterable[str]) -> int:
     sender_ids = list(sender_ids)
     if not sender_ids:
         return 0
+    url = make_url(settings.tracker_db_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return 0  # Rasa has not stored anything yet (and no empty file is made here)
     engine = _tracker_engine(settings.tracker_db_url)
     if not inspect(engine).has_table(TRACKER_EVENTS_TABLE):
         return 0  # Rasa has not stored anything yet
@@ -94,16 +98,18 @@ async def forget_conversation(
     await events.forgotten(conversation_id)
 
 
-def conversations_held_by_cases() -> Select | None:
-    """Hook for the handover issue: a select of conversation ids that belong to a handover case.
-    Those follow the case's retention, not the transcript's. There is no case table yet."""
-    return None
+def conversations_held_by_cases(settings: Settings, now: datetime | None = None) -> Select | None:
+    """A select of conversation ids that belong to a handover case: those follow the case's retention
+    (open, or resolved less than HANDOVER_RETENTION_DAYS ago), not the transcript's."""
+    from api.services.handover import conversations_held
+
+    return conversations_held(settings, now)
 
 
 def expired_conversations(session: Session, settings: Settings, now: datetime | None = None) -> list[str]:
     cutoff = (now or utcnow()) - timedelta(days=settings.retention_days)
     query = select(Conversation.id).where(Conversation.last_activity_at < cutoff)
-    held = conversations_held_by_cases()
+    held = conversations_held_by_cases(settings, now)
     if held is not None:
         query = query.where(Conversation.id.not_in(held))
     return list(session.scalars(query))

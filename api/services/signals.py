@@ -221,9 +221,6 @@ def record_signal(
                 raise
             existing.was_duplicate = True
             return existing
-        session.refresh(signal)  # loaded, so the caller can read it after closing its session
-        signal.was_duplicate = False
-        return signal
     except SQLAlchemyError as exc:
         # Never break the conversation: log what failed (no text, no ids) and carry on.
         logger.error("could not record a %s signal: %s", signal_type, type(exc).__name__)
@@ -232,6 +229,12 @@ def record_signal(
         except SQLAlchemyError:
             logger.error("rollback after a failed signal write failed too")
         return None
+    try:
+        session.refresh(signal)  # loaded, so the caller can still read it after closing its session
+    except SQLAlchemyError:
+        logger.warning("a signal was stored but could not be read back")
+    signal.was_duplicate = False
+    return signal
 
 
 def _count(session: Session, month: date, signal_type: str, commune_code: str | None,
@@ -811,7 +814,7 @@ def filter_options(session: Session) -> dict:
     return {
         "types": list(SIGNAL_TYPES),
         "statuses": list(SIGNAL_STATUSES),
-        "transitions": {k: sorted(v) for k, v in TRANSITIONS.items()},
+        "transitions": {k: sorted(v, key=SIGNAL_STATUSES.index) for k, v in TRANSITIONS.items()},
         "barriers": list(BARRIERS),
         "communes": [{"code": c.code, "name_nl": c.name_nl, "name_fr": c.name_fr} for c in geo.communes()],
         "categories": sorted(

@@ -113,6 +113,12 @@ def test_commune_answer_is_resolved_to_its_code(tracker_for, dispatcher):
     assert result == {"commune": "21013", "postcode": "1060"}
 
 
+def test_a_commune_already_resolved_is_kept(tracker_for, dispatcher):
+    tracker = tracker_for("ik zoek een tandarts", slots={"commune": "21010", "postcode": "1090"})
+    assert ValidateNeedForm().validate_commune("21010", dispatcher, tracker, DOMAIN) == {"commune": "21010"}
+    assert dispatcher.messages == []
+
+
 def test_ambiguous_commune_is_asked_back(tracker_for, dispatcher):
     result = ValidateNeedForm().validate_commune("Woluwe", dispatcher, tracker_for("Woluwe"), DOMAIN)
     assert result == {"commune": None}

@@ -2,11 +2,14 @@
 clear answer when Rasa is unreachable. (The conftest points RASA_URL at a closed port, so these tests
 meet Rasa "down".)"""
 
+import asyncio
+
 import pytest
 
 from api import i18n
 from api.core.config import get_settings
 from api.models import Conversation, Message
+from api.services.conversation import NoLiveEvents, post_worker_message, start_conversation, transcript
 
 
 def start(client, **body) -> tuple[str, dict]:
@@ -133,3 +136,43 @@ def test_health_is_503_with_reasons_when_rasa_and_actions_are_down(client):
     components = response.json()["components"]
     assert components["rasa"]["ok"] is False and "unreachable" in components["rasa"]["detail"]
     assert components["action_server"]["ok"] is False
+
+
+def test_a_workers_message_is_stored_once_and_delivered_as_the_workers(db_session):
+    delivered = []
+
+    class Recorder(NoLiveEvents):
+        async def bot_uttered(self, conversation_id, reply, author="bot"):
+            delivered.append((conversation_id, reply["text"], author))
+
+    conversation = start_conversation(db_session, "socketio").conversation
+    asyncio.run(post_worker_message(db_session, Recorder(), conversation, "Ik neem over."))
+    assert delivered == [(conversation.id, "Ik neem over.", "worker")]
+    assert [(m["author"], m["text"]) for m in transcript(db_session, conversation.id)] == [
+        ("worker", "Ik neem over.")
+    ]
+
+
+def test_an_empty_answer_from_the_assistant_gets_the_fallback(client, monkeypatch):
+    """Rasa answers nothing when a custom action fails (action server down): the citizen still gets an answer."""
+    import httpx
+
+    from api.services import conversation as conversation_service
+
+    class SilentRasa:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        async def __aenter__(self):
+            return self
+
+        async def __aexit__(self, *exc):
+            return False
+
+        async def post(self, url, json):
+            return httpx.Response(200, json=[], request=httpx.Request("POST", url))
+
+    monkeypatch.setattr(conversation_service.httpx, "AsyncClient", SilentRasa)
+    sender, headers = start(client, lang="nl")
+    [reply] = say(client, sender, headers, "hallo").json()
+    assert reply["custom"]["type"] == "assistant_unavailable"

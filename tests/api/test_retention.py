@@ -151,3 +151,4 @@ def test_retention_without_a_tracker_table_still_cleans_the_api_store(db_session
     old.last_activity_at = utcnow() - timedelta(days=400)
     db_session.commit()
     assert asyncio.run(purge_expired(db_session, settings)) == 1
+

@@ -1,8 +1,11 @@
 """The sociale kaart API: /hsds/ (HSDS 3.0, validated against the schemas), needs and services."""
 
+import math
+
 import pytest
 
 from kb.export import validator
+from kb.geo import resolve_place
 from kb.taxonomy import term_uuid
 
 PAGE_KEYS = {
@@ -27,27 +30,21 @@ def test_hsds_services_paging_and_items_validate(demo_client):
     assert r.status_code == 200
     body = r.json()
     assert set(body) == PAGE_KEYS
-    assert (
-        body["page_number"] == 2 and body["size"] == 25 and not body["first_page"] and not body["last_page"]
-    )
+    assert body["page_number"] == 2 and body["size"] == 25 and not body["first_page"] and not body["last_page"]
     assert body["total_items"] >= 250 and body["total_pages"] == -(-body["total_items"] // 25)
     v = validator("compiled/service_list.json")
     for item in body["contents"]:
         assert list(v.iter_errors(item)) == []
     last = demo_client.get("/hsds/services", params={"page": body["total_pages"], "per_page": 25}).json()
     assert last["last_page"] and 0 < last["size"] <= 25
-    beyond = demo_client.get(
-        "/hsds/services", params={"page": body["total_pages"] + 1, "per_page": 25}
-    ).json()
+    beyond = demo_client.get("/hsds/services", params={"page": body["total_pages"] + 1, "per_page": 25}).json()
     assert beyond["empty"] and beyond["contents"] == []
 
 
 def test_hsds_service_full_validates_and_filters(demo_client):
     listed = demo_client.get("/hsds/services", params={"taxonomy_term_id": "346", "per_page": 100}).json()
     assert listed["total_items"] > 5
-    same = demo_client.get(
-        "/hsds/services", params={"taxonomy_term_id": term_uuid(346), "per_page": 100}
-    ).json()
+    same = demo_client.get("/hsds/services", params={"taxonomy_term_id": term_uuid(346), "per_page": 100}).json()
     assert same["total_items"] == listed["total_items"]
     sid = listed["contents"][0]["id"]
     full = demo_client.get(f"/hsds/services/{sid}").json()
@@ -77,9 +74,7 @@ def test_hsds_organizations_and_taxonomy(demo_client):
     assert list(validator("compiled/organization.json").iter_errors(org)) == []
     taxonomies = demo_client.get("/hsds/taxonomies").json()
     assert taxonomies["total_items"] >= 1
-    terms = demo_client.get(
-        "/hsds/taxonomy_terms", params={"per_page": 100, "search": "thuisverpleging"}
-    ).json()
+    terms = demo_client.get("/hsds/taxonomy_terms", params={"per_page": 100, "search": "thuisverpleging"}).json()
     codes = [t["code"] for t in terms["contents"]]
     assert "346" in codes
     v = validator("taxonomy_term.json")
@@ -114,9 +109,7 @@ def test_hsds_unknown_ids_are_404(client):
 
 
 def test_needs_match(client):
-    r = client.get(
-        "/api/v1/needs/match", params={"q": "ik zoek een aide familiale", "lang": "nl", "limit": 3}
-    )
+    r = client.get("/api/v1/needs/match", params={"q": "ik zoek een aide familiale", "lang": "nl", "limit": 3})
     assert r.status_code == 200
     cats = r.json()["categories"]
     assert 1 <= len(cats) <= 3 and cats[0]["id"] in (35, 62)
@@ -147,14 +140,10 @@ def test_services_nearest_first_with_why(demo_client):
 
 
 def test_services_by_category_in_french_with_place_in_text(demo_client):
-    body = demo_client.get(
-        "/api/v1/services", params={"category": 458, "postcode": "Schaerbeek", "lang": "fr"}
-    ).json()
+    body = demo_client.get("/api/v1/services", params={"category": 458, "postcode": "Schaerbeek", "lang": "fr"}).json()
     assert body["services"] and all(458 in {c["id"] for c in s["categories"]} for s in body["services"])
     assert body["services"][0]["categories"][0]["name"] == "Médiation de dettes"
-    text = demo_client.get(
-        "/api/v1/services", params={"q": "aide familiale à Schaerbeek", "lang": "fr"}
-    ).json()
+    text = demo_client.get("/api/v1/services", params={"q": "aide familiale à Schaerbeek", "lang": "fr"}).json()
     assert text["place"]["commune"]["code"] == "21015"
 
 
@@ -190,3 +179,66 @@ def test_apostrophes_and_quotes_are_fine(demo_client):
     assert r.status_code == 200
     r = demo_client.get("/api/v1/needs/match", params={"q": 'AND OR NOT * " ( )', "lang": "nl"})
     assert r.status_code == 200
+
+
+def test_hsds_service_at_locations_list_full_and_by_id_validate(demo_client):
+    listed = demo_client.get("/hsds/service_at_locations", params={"per_page": 30}).json()
+    assert set(listed) == PAGE_KEYS and listed["size"] == 30 and listed["total_items"] >= 250
+    v = validator("compiled/service_at_location_list.json")
+    for item in listed["contents"]:
+        assert list(v.iter_errors(item)) == []
+        assert item["service"]["id"] == item["service_id"] and item["location"]["id"] == item["location_id"]
+    full_list = demo_client.get("/hsds/service_at_locations", params={"full": "true", "per_page": 3}).json()
+    v_full = validator("compiled/service_at_location.json")
+    for item in full_list["contents"]:
+        assert list(v_full.iter_errors(item)) == []
+    sal_id = listed["contents"][0]["id"]
+    one = demo_client.get(f"/hsds/service_at_locations/{sal_id}").json()
+    assert list(v_full.iter_errors(one)) == [] and one["id"] == sal_id
+    assert one["location"]["addresses"] and one["service"]["name"].startswith("[DEMO]")
+    fr = demo_client.get(f"/hsds/service_at_locations/{sal_id}", params={"lang": "fr"}).json()
+    assert fr["service"]["name"] != one["service"]["name"]
+    assert demo_client.get("/hsds/service_at_locations/00000000-0000-4000-8000-000000000000").status_code == 404
+
+
+def test_hsds_service_at_locations_filters(demo_client):
+    def ids(**params):
+        body = demo_client.get("/hsds/service_at_locations", params={"per_page": 200, **params}).json()
+        return {x["id"]: x for x in body["contents"]}
+
+    by_term = ids(taxonomy_term_id="346")
+    assert by_term and by_term.keys() == ids(taxonomy_term_id=term_uuid(346)).keys()
+    some = next(iter(by_term.values()))
+    by_org = ids(organization_id=some["service"]["organization"]["id"])
+    assert some["id"] in by_org and all(
+        x["service"]["organization"]["id"] == some["service"]["organization"]["id"] for x in by_org.values()
+    )
+    laken = ids(postcode="1020")
+    assert laken
+    for sal_id in list(laken)[:3]:
+        full = demo_client.get(f"/hsds/service_at_locations/{sal_id}").json()
+        assert "1020" in {a["postal_code"] for a in full["location"]["addresses"]}
+    near = ids(postcode="1020", proximity="3000")
+    centre = resolve_place("1020")
+    for item in near.values():
+        dy = (item["location"]["latitude"] - centre.lat) * 110.57
+        dx = (item["location"]["longitude"] - centre.lon) * 111.32 * math.cos(math.radians(centre.lat))
+        assert math.hypot(dx, dy) <= 3.0
+    assert near and len(ids(postcode="1020", proximity="100000")) > len(near)
+    assert ids(search="thuisverpleging")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"proximity": "1000"},
+        {"postcode": "1020", "proximity": "far"},
+        {"postcode": "9999", "proximity": "1000"},
+        {"organization_id": "nope"},
+        {"modified_after": "yesterday"},
+        {"per_page": 100000},
+    ],
+)
+def test_hsds_service_at_locations_bad_parameters_are_4xx(client, params):
+    r = client.get("/hsds/service_at_locations", params=params)
+    assert r.status_code == 422, r.text

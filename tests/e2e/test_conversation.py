@@ -73,7 +73,7 @@ def signals(stack, signal_type: str) -> list[Signal]:
     engine = make_engine(stack.settings.database_url)
     try:
         with engine.connect() as connection:
-            return list(connection.execute(select(Signal).where(Signal.signal_type == signal_type)))
+            return list(connection.execute(select(Signal).where(Signal.signal_type == signal_type).order_by(Signal.id)))
     finally:
         engine.dispose()
 
@@ -224,6 +224,25 @@ def test_a_barrier_is_noted_as_an_anonymised_signal(citizen, stack, lang, messag
     after = signals(stack, "knelpunt")
     assert len(after) == before + 1
     assert after[-1].barrier == barrier and after[-1].language == lang and after[-1].source == "citizen"
+
+
+@pytest.mark.parametrize(("lang", "need", "place", "commune"), [
+    ("nl", "ik zoek een tandarts voor mezelf", "Jette", "21010"),
+    ("fr", "je cherche un dentiste pour moi", "Evere", "21006"),
+])
+def test_no_service_is_an_unmet_need_signal_and_twice_offers_a_person(citizen, stack, lang, need, place, commune):
+    before = len(signals(stack, "unmet_need"))
+    person = citizen(lang)
+    person.say(need)
+    person.say(place)
+    assert said(person, "utter_no_service_found", lang), person.replies
+    assert not person.custom("service")
+    recorded = signals(stack, "unmet_need")
+    assert len(recorded) == before + 1
+    assert recorded[-1].commune_code == commune and recorded[-1].source == "assistant"
+    person.say(need)  # the same need again: still nothing, now a person is offered; the signal counts once
+    assert said(person, "utter_offer_handover", lang), person.replies
+    assert len(signals(stack, "unmet_need")) == before + 1
 
 
 # --- the rest -----------------------------------------------------------------------------------------------

@@ -6,24 +6,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
+from signals_support import PASSWORD, insert_signals
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.core.auth import create_access_token
 from api.core.config import REPO_ROOT
 from api.core.migrate import upgrade_to_head
-from api.models_signals import Signal, SignalCategory, User
-from api.services.signals import rebuild_counts
+from api.models_signals import Signal, User
 from api.services.users import add_user
-
-PASSWORD = "correct horse battery staple"
-# Real social.brussels category ids (kb/data/social_brussels_categories.json).
-CAT_A, CAT_B, CAT_C = 489, 602, 584
 
 
 @pytest.fixture
@@ -33,8 +28,10 @@ def db_session(db_session: Session) -> Session:
     Why: on SQLite the shared fixture's rollback does not undo work the code under test committed
     (pysqlite's SAVEPOINT/RELEASE commits), so rows would leak from one test into the next.
     """
-    for table in ("signal_event", "signal_category", "signal_count", "signal", "app_user"):
+    for table in ("signal_event", "signal_category", "signal_count", "signal"):
         db_session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
+    # Only the accounts these tests make (other tests' rows may point at theirs).
+    db_session.execute(text("DELETE FROM app_user WHERE email LIKE '%@elz.test'"))
     db_session.commit()
     return db_session
 
@@ -57,29 +54,6 @@ def headers_for(make_user) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {create_access_token(make_user(role))}"}
 
     return headers
-
-
-def insert_signals(session: Session, n: int, *, day: date, signal_type: str = "unmet_need",
-                   categories=(CAT_A,), commune: str | None = "21015", status: str = "new",
-                   note: str | None = None, text: str | None = None) -> list[Signal]:
-    """Insert n signals directly (a given day, type, categories, commune), then rebuild the running
-    counts (record_signal keeps them in step; a direct insert does not)."""
-    made = []
-    for _ in range(n):
-        signal = Signal(
-            signal_type=signal_type, commune_code=commune, language="nl", source="assistant",
-            created_on=day, month=day.replace(day=1), status=status, note=note, text=text,
-            barrier="waiting_list" if signal_type == "knelpunt" else None,
-        )
-        signal.categories = [
-            SignalCategory(category_id=c, signal_type=signal_type, commune_code=commune, month=signal.month)
-            for c in categories
-        ]
-        session.add(signal)
-        made.append(signal)
-    session.commit()
-    rebuild_counts(session)
-    return made
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import io
 from datetime import date
 
 import pytest
-from conftest import CAT_A, PASSWORD, insert_signals
+from signals_support import CAT_A, PASSWORD, insert_signals
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -56,11 +56,14 @@ def test_dashboard_filter_chart_triage_and_csv(browser, seeded):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    failed: list[str] = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
 
     # Not signed in: the dashboard sends us to the login page, which brings us back.
     page.goto(f"{base_url}/elz/")
     page.wait_for_url("**/login?next=*")
     errors.clear()  # the 401 that caused the redirect is expected
+    failed.clear()
     page.fill("#email", EMAIL)
     page.fill("#password", PASSWORD)
     page.click("#login-button")
@@ -135,5 +138,5 @@ def test_dashboard_filter_chart_triage_and_csv(browser, seeded):
     page.wait_for_function("() => document.querySelector('h1').textContent === 'Signaux'")
     page.wait_for_selector("#communes tbody tr")
     assert "Par commune" in page.inner_text("main")
-    assert errors == []
+    assert failed == [] and errors == []
     context.close()

@@ -6,7 +6,7 @@ import io
 from datetime import date
 
 import pytest
-from conftest import CAT_A, CAT_B
+from signals_support import CAT_A, CAT_B
 
 ELZ_ONLY = [
     ("get", "/api/v1/signals"),

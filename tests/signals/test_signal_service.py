@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from conftest import CAT_A, CAT_B, CAT_C
+from signals_support import CAT_A, CAT_B, CAT_C
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from conftest import PASSWORD
+from signals_support import PASSWORD
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from api.__main__ import main
-from api.core.auth import SESSION_COOKIE, create_access_token
-from api.core.config import REPO_ROOT, get_settings
+from api.core.auth import SESSION_COOKIE, create_access_token, token_key
+from api.core.config import REPO_ROOT
 from api.models_signals import User
 from api.services.users import disable_user
 from kb.db import make_engine
@@ -83,7 +83,7 @@ def test_logout_clears_the_cookie_and_ends_earlier_tokens(client, make_user, db_
     old = create_access_token(user)
     # Tokens carry whole seconds: make the old one clearly older than the logout.
     old_claims = jwt.decode(old, options={"verify_signature": False})
-    secret = get_settings().secret_key
+    secret = token_key()
     old = jwt.encode({**old_claims, "iat": old_claims["iat"] - 5}, secret, algorithm="HS256")
     _login(client, "out@elz.test")
     response = client.post("/api/v1/auth/logout")
@@ -100,7 +100,7 @@ def test_forged_expired_and_foreign_tokens_are_401(client, make_user):
     now = datetime.now(UTC)
     claims = {"sub": str(user.id), "aud": "gbo-staff", "iat": int(now.timestamp()),
               "exp": int((now + timedelta(minutes=5)).timestamp())}
-    secret = get_settings().secret_key
+    secret = token_key()
     bad = [
         jwt.encode(claims, "another-secret-of-sufficient-length", algorithm="HS256"),
         jwt.encode({**claims, "exp": int((now - timedelta(minutes=1)).timestamp())}, secret, "HS256"),

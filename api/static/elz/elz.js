@@ -267,6 +267,9 @@ function triageCell(signal) {
   const select = el("select");
   select.name = "status";
   select.setAttribute("aria-label", t("status"));
+  const keep = el("option", "—");  // no status change: only a note
+  keep.value = "";
+  select.appendChild(keep);
   for (const next of options.transitions[signal.status] || []) {
     const option = el("option", t("statuses")[next]);
     option.value = next;

@@ -115,7 +115,10 @@
     token: stored.token || null,
     texts: {},
     socket: null,
+    confirmed: false, // the server bound this page to a conversation (session_confirm)
+    pending: [], // messages written before that, sent right after it
     typingTimer: null,
+    handover: false, // a person at the onthaal holds the conversation
     hasMessages: false
   };
   var ui = {};
@@ -418,6 +421,8 @@
       renderEmergency(custom);
     } else if (type.indexOf("service") >= 0) {
       renderServices(custom);
+    } else if (type.indexOf("handover") >= 0) {
+      renderHandover(type);
     }
     var buttons = message.quick_replies || message.buttons;
     if (Array.isArray(buttons) && buttons.length) {
@@ -426,6 +431,63 @@
     state.hasMessages = true;
     ui.privacy.hidden = true;
     scrollDown();
+  }
+
+  // --- handover to a person at the onthaal (api/services/handover.py) -------------------------------
+  // While a person holds the conversation, the citizen's messages go to them: no "assistant is typing".
+  function renderHandover(type) {
+    state.handover = type !== "handover_ended";
+    ui.root.classList.toggle("gbo-handover", state.handover);
+    if (type === "handover_callback_offer") {
+      ui.log.appendChild(renderCallbackForm());
+    } else if (type === "handover_contact_saved" || type === "handover_ended" || type === "handover_claimed") {
+      Array.prototype.forEach.call(ui.log.querySelectorAll(".gbo-callback"), function (form) {
+        form.parentNode.removeChild(form);
+      });
+    }
+  }
+
+  function renderCallbackForm() {
+    var n = ui.log.querySelectorAll(".gbo-callback").length + 1;
+    var phone = el("input", { id: "gbo-cb-phone-" + n, type: "tel", className: "gbo-input gbo-cb-phone", autocomplete: "tel", maxlength: "40" });
+    var email = el("input", { id: "gbo-cb-email-" + n, type: "email", className: "gbo-input gbo-cb-email", autocomplete: "email", maxlength: "320" });
+    var consent = el("input", { id: "gbo-cb-consent-" + n, type: "checkbox", className: "gbo-cb-consent" });
+    var error = el("p", { className: "gbo-cb-error", role: "alert" });
+    var form = el("form", { className: "gbo-callback", "aria-label": t("callback_title") }, [
+      el("p", { className: "gbo-cb-title", text: t("callback_title") }),
+      el("label", { "for": "gbo-cb-phone-" + n, text: t("callback_phone") }), phone,
+      el("label", { "for": "gbo-cb-email-" + n, text: t("callback_email") }), email,
+      el("label", { className: "gbo-cb-consent-label" }, [consent, el("span", { text: t("callback_consent") })]),
+      el("button", { type: "submit", className: "gbo-action gbo-cb-send", text: t("callback_send") }),
+      error
+    ]);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = { phone: phone.value.trim() || null, email: email.value.trim() || null, consent: consent.checked };
+      if (!body.phone && !body.email) {
+        error.textContent = t("callback_need_contact");
+        return;
+      }
+      if (!body.consent) {
+        error.textContent = t("callback_need_consent");
+        return;
+      }
+      fetch(API_ORIGIN + "/api/v1/conversations/" + encodeURIComponent(state.id) + "/callback", {
+        method: "POST",
+        headers: { Authorization: "Bearer " + state.token, "Content-Type": "application/json" },
+        credentials: "omit",
+        body: JSON.stringify(body)
+      }).then(function (response) {
+        if (response.ok) {
+          form.parentNode && form.parentNode.removeChild(form); // the confirmation comes over socket.io
+        } else {
+          error.textContent = response.status === 422 ? t("callback_invalid") : t("offline");
+        }
+      }, function () {
+        error.textContent = t("offline");
+      });
+    });
+    return form;
   }
 
   function renderHistory(messages) {
@@ -452,6 +514,7 @@
   function resetConversation(notice) {
     state.id = null;
     state.token = null;
+    state.confirmed = false;
     state.hasMessages = false;
     remember();
     ui.log.textContent = "";
@@ -478,6 +541,7 @@
       requestSession();
     });
     socket.on("disconnect", function () {
+      state.confirmed = false;
       ui.status.textContent = t("offline");
     });
     socket.on("connect_error", function () {
@@ -496,6 +560,8 @@
         state.id = id;
         remember();
       }
+      state.confirmed = true;
+      state.pending.splice(0).forEach(emitMessage);
     });
     socket.on("session_history", function (data) {
       renderHistory(data && data.messages);
@@ -506,9 +572,17 @@
         renderBotMessage(message);
       }
     });
-    socket.on("conversation_forgotten", function () {
-      resetConversation(t("forgotten"));
-      requestSession();
+    socket.on("conversation_forgotten", function (data) {
+      if (data && data.session_id === state.id) {
+        resetConversation(t("forgotten"));
+        requestSession();
+      }
+    });
+  }
+
+  function emitMessage(payload) {
+    state.socket.emit("user_uttered", {
+      message: payload, session_id: state.id, customData: state.chosen ? { lang: state.lang } : {}
     });
   }
 
@@ -516,25 +590,35 @@
     connect();
     ui.status.textContent = "";
     appendMessage("citizen", shown);
-    showTyping(true);
-    state.socket.emit("user_uttered", {
-      message: payload, session_id: state.id, customData: state.chosen ? { lang: state.lang } : {}
-    });
+    showTyping(!state.handover);
+    if (state.confirmed) {
+      emitMessage(payload);
+    } else {
+      state.pending.push(payload); // sent once the conversation is confirmed, never into a stray one
+    }
   }
 
   function forget() {
-    if (!state.id || !state.token) {
+    var forgotten = state.id;
+    if (!forgotten || !state.token) {
       resetConversation(t("forgotten"));
       return;
     }
-    fetch(API_ORIGIN + "/api/v1/conversations/" + encodeURIComponent(state.id), {
+    fetch(API_ORIGIN + "/api/v1/conversations/" + encodeURIComponent(forgotten), {
       method: "DELETE",
       headers: { Authorization: "Bearer " + state.token },
       credentials: "omit"
-    }).then(function () {
-      resetConversation(t("forgotten"));
-      if (state.socket) {
-        requestSession();
+    }).then(function (response) {
+      if (!response.ok && response.status !== 401) {
+        ui.status.textContent = t("offline");
+        return;
+      }
+      // The server also says so over socket.io (conversation_forgotten); whichever comes first acts.
+      if (state.id === forgotten) {
+        resetConversation(t("forgotten"));
+        if (state.socket && state.socket.connected) {
+          requestSession();
+        }
       }
       ui.input.focus();
     }, function () {
