@@ -208,6 +208,8 @@ def measure(url: str, label: str) -> None:
             full.append((time.perf_counter() - t0) * 1000)
             assert len(answer["services"]) == 10, (q, label)
     engine.dispose()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{label:10s} machine: {os.cpu_count()} cores, load average {load} (timings are noisy when it is high)")
     for name, values in (("need match + ranked search", ranked), ("full answer (service dicts)", full)):
         p50, p95 = statistics.median(values), statistics.quantiles(values, n=20)[18]
         verdict = ("meets" if p95 <= TARGET_P95_MS else "MISSES") + f" p95 <= {TARGET_P95_MS:g} ms"

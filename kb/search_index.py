@@ -78,9 +78,7 @@ def services_at(session: Session, location_ids: Iterable[str]) -> set[str]:
     for i in range(0, len(ids), CHUNK):
         out.update(
             session.scalars(
-                select(m.ServiceAtLocation.service_id).where(
-                    m.ServiceAtLocation.location_id.in_(ids[i : i + CHUNK])
-                )
+                select(m.ServiceAtLocation.service_id).where(m.ServiceAtLocation.location_id.in_(ids[i : i + CHUNK]))
             )
         )
     return out

@@ -9,6 +9,7 @@ Access: a conversation id is unguessable, and a citizen's client also holds a se
 sha256 is kept on the conversation; only id + token reach a conversation (`authorize`).
 """
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -137,9 +138,12 @@ def answer_language(conversation: Conversation, text: str, requested: str | None
 
 
 async def ask_assistant(settings: Settings, conversation_id: str, text: str, lang: str | None) -> list[dict]:
-    """Rasa's replies; raises httpx.HTTPError or ValueError when Rasa cannot answer in time."""
+    """Rasa's replies; raises httpx.HTTPError, TimeoutError or ValueError when Rasa cannot answer in time."""
     payload = {"sender": conversation_id, "message": text, "metadata": {"lang": lang} if lang else {}}
-    async with httpx.AsyncClient(timeout=settings.rasa_timeout_seconds) as client:
+    # One deadline for the whole exchange (httpx's timeout applies to each phase separately).
+    async with asyncio.timeout(settings.rasa_timeout_seconds), httpx.AsyncClient(
+        timeout=settings.rasa_timeout_seconds
+    ) as client:
         response = await client.post(f"{settings.rasa_url}/webhooks/rest/webhook", json=payload)
     response.raise_for_status()
     replies = response.json()
@@ -194,7 +198,7 @@ async def handle_citizen_message(
     conversation_id = conversation.id
     try:
         replies = await ask_assistant(settings, conversation_id, text, requested)
-    except (httpx.HTTPError, ValueError) as exc:
+    except (httpx.HTTPError, TimeoutError, ValueError) as exc:
         logger.warning("assistant unavailable for a message: %s", type(exc).__name__)
         lang = answer_language(conversation, text, requested)
         conversation.language = conversation.language or lang

@@ -190,9 +190,9 @@ def _statements(dialect: str):
             .where(lang.c.service_id == svc.c.id)
             .scalar_subquery()
             .label("language_codes"),
-            _json_array(
-                dialect, {c: phone.c[c] for c in _PHONE_COLUMNS}, phone, phone.c.service_id == svc.c.id
-            ).label("phones"),
+            _json_array(dialect, {c: phone.c[c] for c in _PHONE_COLUMNS}, phone, phone.c.service_id == svc.c.id).label(
+                "phones"
+            ),
             schedules(sched.c.service_id == svc.c.id).label("schedules"),
             _json_array(
                 dialect,

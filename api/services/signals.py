@@ -634,8 +634,8 @@ def _report_query(group_by: list[str], f: SignalFilter, month_from: date, month_
     # Group in the order of the report index (month, type, category, commune): PostgreSQL then streams an
     # index-only scan into the aggregate, without sorting or hashing a million rows.
     in_index_order = [d for d in ("month", "type", "category", "commune") if d in group_by]
-    ordered = query.group_by(*[columns[d] for d in in_index_order])
-    return ordered.order_by(*[columns[d] for d in group_by])  # suppress() needs a deterministic order
+    ordered = [columns[d] for d in in_index_order]
+    return query.group_by(*ordered).order_by(*ordered)  # suppress() needs a deterministic order
 
 
 def _summary_query(group_by: list[str], f: SignalFilter, month_from: date, month_to: date) -> Select:
@@ -652,8 +652,9 @@ def _summary_query(group_by: list[str], f: SignalFilter, month_from: date, month
         query = query.where(t.signal_type.in_(f.types))
     if f.communes:
         query = query.where(t.commune_code.in_(["" if c == UNKNOWN_COMMUNE else c for c in f.communes]))
-    in_key_order = [d for d in ("month", "type", "category", "commune") if d in group_by]
-    return query.group_by(*[columns[d] for d in in_key_order]).order_by(*[columns[d] for d in group_by])
+    # Grouped and sorted in primary-key order: PostgreSQL streams the index into the aggregate, no sort.
+    in_key_order = [columns[d] for d in ("month", "type", "category", "commune") if d in group_by]
+    return query.group_by(*in_key_order).order_by(*in_key_order)
 
 
 def _counts_query(group_by: list[str], f: SignalFilter, month_from: date, month_to: date,

@@ -141,7 +141,7 @@ function beep() {
 // --- the queue ------------------------------------------------------------------------------------------
 function communeLabel(item) {
   if (item.commune_name) return item.commune_name[lang] || item.commune_name.nl;
-  return item.postcode || item.commune || "?";
+  return item.postcode || item.commune || "—";
 }
 
 function waitingLabel(seconds) {
@@ -205,7 +205,7 @@ function renderSummary(item) {
   summaryRow(list, t("urgency"), t(item.urgency));
   summaryRow(list, t("crisisKind"), item.crisis_kind);
   summaryRow(list, t("language"), item.language.toUpperCase());
-  summaryRow(list, t("commune"), communeLabel(item) + (item.commune ? " (" + item.commune + ")" : ""));
+  if (item.commune) summaryRow(list, t("commune"), communeLabel(item) + " (" + item.commune + ")");
   summaryRow(list, t("postcode"), item.postcode);
   summaryRow(list, t("needs"), item.needs.map((n) => n.name));
   summaryRow(list, t("targetGroup"), item.target_group);
@@ -218,19 +218,16 @@ function renderSummary(item) {
   summaryRow(list, t("calledBackAt"), item.called_back_at && new Date(item.called_back_at).toLocaleString());
 }
 
-function messageText(message) {
-  return message.text || (message.custom && message.custom.type ? "[" + message.custom.type + "]" : "");
-}
-
 function renderTranscript(messages) {
   const log = document.getElementById("transcript");
   if (messages.length === state.transcriptCount) return; // unchanged: keep the scroll position
   state.transcriptCount = messages.length;
   log.textContent = "";
   messages.forEach((message) => {
+    if (!message.text) return; // a message that only carries data for the widget (e.g. handover_requested)
     const bubble = el("div", null, "msg msg-" + message.author);
     const time = new Date(message.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    bubble.append(el("span", t("author_" + message.author) + " · " + time, "who"), el("span", messageText(message)));
+    bubble.append(el("span", t("author_" + message.author) + " · " + time, "who"), el("span", message.text));
     log.append(bubble);
   });
   log.scrollTop = log.scrollHeight;
