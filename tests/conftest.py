@@ -5,7 +5,9 @@ and drops it afterwards. Without a reachable server those tests are skipped with
 with CI=true they fail instead, because CI must prove both databases work.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -23,7 +25,9 @@ os.environ.setdefault("GBO_ENV", "test")
 os.environ["RASA_URL"] = "http://127.0.0.1:9"
 os.environ["ACTION_SERVER_URL"] = "http://127.0.0.1:9"
 # Code that opens its own engine (e.g. /healthz) gets a throwaway database, never the developer's.
-os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='gbo-test-')}/app.sqlite3"
+_SCRATCH = tempfile.mkdtemp(prefix="gbo-test-")
+atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
+os.environ["DATABASE_URL"] = f"sqlite:///{_SCRATCH}/app.sqlite3"
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

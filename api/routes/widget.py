@@ -17,10 +17,13 @@ WIDGET_PREFIX = "widget_"
 def widget_texts(lang: str) -> dict[str, str]:
     """Every `widget_*` text of bot/catalog/<lang>.yml, keyed without the prefix."""
     days = str(get_settings().retention_days)
-    return {
+    texts = {
         key.removeprefix(WIDGET_PREFIX): i18n.text(key, lang, days=days)
         for key in i18n.catalogs()[lang] if key.startswith(WIDGET_PREFIX)
     }
+    # The first greeting speaks both languages of Brussels, until the citizen picks one.
+    texts["welcome_bilingual"] = f"{i18n.text('widget_welcome', 'nl')} {i18n.text('widget_welcome', 'fr')}"
+    return texts
 
 
 @router.get("/", include_in_schema=False)

@@ -464,14 +464,17 @@ async def resolve(
     audit(session, case, user, "resolve", f"outcome={outcome} then={then} knelpunten={','.join(knelpunten)}")
     category_ids = [n["id"] for n in case.needs if isinstance(n.get("id"), int)]
     for barrier in knelpunten:
+        signal = {"signal_type": "knelpunt", "commune": case.commune_code, "language": case.language,
+                  "age_band": case.age_band, "source": "worker", "barrier": barrier,
+                  "conversation_key": case.conversation_id}
         try:
-            record_signal(
-                session, signal_type="knelpunt", category_ids=category_ids, commune=case.commune_code,
-                language=case.language, age_band=case.age_band, source="worker", barrier=barrier,
-                conversation_key=case.conversation_id,
-            )
-        except ValueError as exc:  # e.g. a category the signals service does not know: keep the rest
-            logger.warning("knelpunt of case %s not recorded: %s", case.id, exc)
+            record_signal(session, category_ids=category_ids, **signal)
+        except ValueError as exc:  # e.g. a category the signals service does not know: keep the barrier
+            logger.warning("knelpunt of case %s recorded without its categories: %s", case.id, exc)
+            try:
+                record_signal(session, category_ids=[], **signal)
+            except ValueError as again:
+                logger.warning("knelpunt of case %s not recorded: %s", case.id, again)
     if case.bot_paused:
         if await set_bot_paused(settings, case.conversation_id, False):
             case.bot_paused = False

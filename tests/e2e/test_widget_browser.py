@@ -146,6 +146,8 @@ def test_demo_page_embeds_the_widget(make_page):
     page.open_widget()
     assert page.page.locator("#gbo-privacy").is_visible()
     assert "30" in page.page.locator("#gbo-privacy").inner_text()
+    welcome = page.page.locator(".gbo-welcome").inner_text()  # Dutch and French at once, before a choice
+    assert i18n.text("widget_welcome", "nl") in welcome and i18n.text("widget_welcome", "fr") in welcome
     assert page.errors == []
 
 
@@ -238,19 +240,58 @@ def test_service_cards_and_emergency_numbers(make_page, stack):
     page.screenshot("desktop-cards")
 
 
+def test_live_bot_service_cards_and_crisis_numbers(make_page):
+    """The real bot's replies, not injected ones: a need and a commune give cards; a crisis gives numbers."""
+    page = make_page().open_demo().open_widget()
+    page.send("mijn moeder kan zich niet meer alleen wassen")
+    page.bot_texts(1)
+    page.send("Schaarbeek")
+    card = page.page.locator(".gbo-card").first
+    card.wait_for(timeout=30_000)
+    assert "[DEMO]" in card.inner_text()
+    assert card.locator("a[href^='tel:']").count() >= 1
+    page.send("ik wil er niet meer zijn")
+    emergency = page.page.get_by_role("alert").last
+    emergency.wait_for(timeout=30_000)
+    assert emergency.locator("a[href='tel:1813']").is_visible()
+    page.screenshot("desktop-live-bot")
+    assert page.errors == []
+
+
+def citizen_messages(stack, conversation_id: str) -> list[str]:
+    engine = make_engine(stack.settings.database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql(
+                "SELECT text FROM message WHERE conversation_id = ? AND author = 'citizen' ORDER BY id",
+                (conversation_id,),
+            ).scalars().all()
+    finally:
+        engine.dispose()
+
+
+def test_buttons_send_their_payload(make_page, stack):
+    page = make_page().open_demo().open_widget()
+    page.send("hallo")
+    page.bot_texts(1)
+    inject_bot_message(stack, page.conversation_id(), {
+        "text": "Voor wie zoek je hulp?",
+        "buttons": [{"title": "Voor mezelf", "payload": "/inform_target{\"target_group\": \"self\"}"},
+                    {"title": "Voor iemand anders", "payload": "/inform_target{\"target_group\": \"other\"}"}],
+    })
+    page.page.reload()
+    page.page.get_by_role("button", name="Voor mezelf").click()
+    assert page.page.locator(".gbo-msg-citizen .gbo-msg-text").last.inner_text() == "Voor mezelf"
+    page.bot_texts(3)
+    assert citizen_messages(stack, page.conversation_id()) == ["hallo", '/inform_target{"target_group": "self"}']
+
+
 def test_talk_to_a_person_sends_the_request(make_page, stack):
     page = make_page().open_demo().open_widget()
     page.page.get_by_role("button", name=i18n.text("widget_human", "nl")).click()
     assert page.page.locator(".gbo-msg-citizen .gbo-msg-text").inner_text() == i18n.text("widget_human", "nl")
     page.bot_texts(1)
-    engine = make_engine(stack.settings.database_url)
-    with engine.connect() as connection:
-        stored = connection.exec_driver_sql(
-            "SELECT text FROM message WHERE conversation_id = ? AND author = 'citizen'",
-            (page.conversation_id(),),
-        ).scalars().all()
-    engine.dispose()
-    assert stored == ["/request_human"]
+    assert citizen_messages(stack, page.conversation_id()) == ["/request_human"]
 
 
 def test_forget_this_conversation(make_page, api):

@@ -174,7 +174,10 @@
       ui.langGroup.appendChild(button);
       return button;
     });
+    ui.welcome = el("p", { className: "gbo-welcome" });
     ui.privacy = el("p", { id: "gbo-privacy", className: "gbo-privacy" });
+    // Before the first message: a greeting in Dutch and French at once (the NL/FR/EN switch offers the choice).
+    ui.intro = el("div", { className: "gbo-intro" }, [ui.welcome, ui.privacy]);
     ui.log = el("div", { id: "gbo-log", className: "gbo-log", role: "log", "aria-live": "polite", tabindex: "0" });
     ui.typing = el("div", { className: "gbo-typing", role: "status", hidden: true }, [
       el("span", { className: "gbo-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
@@ -198,7 +201,7 @@
     ui.actions = el("div", { className: "gbo-actions" }, [ui.human, ui.forget]);
     ui.panel = el("section", { id: "gbo-panel", className: "gbo-panel", "aria-labelledby": "gbo-title", hidden: true }, [
       el("header", { className: "gbo-header" }, [ui.title, ui.langGroup, ui.close]),
-      ui.privacy, ui.log, ui.typing, ui.status, ui.form, ui.actions, ui.confirm
+      ui.intro, ui.log, ui.typing, ui.status, ui.form, ui.actions, ui.confirm
     ]);
     ui.root = el("div", { className: "gbo-widget" }, [ui.launcher, ui.panel]);
     document.body.appendChild(ui.root);
@@ -253,6 +256,7 @@
     ui.langButtons.forEach(function (button) {
       button.setAttribute("aria-pressed", String(button.getAttribute("data-lang") === state.lang));
     });
+    ui.welcome.textContent = state.chosen ? t("welcome") : t("welcome_bilingual");
     ui.privacy.textContent = t("privacy");
     ui.log.setAttribute("aria-label", t("messages"));
     ui.typing.querySelector(".gbo-typing-text").textContent = t("typing");
@@ -264,7 +268,7 @@
     ui.confirmText.textContent = t("forget_confirm");
     ui.confirmYes.textContent = t("forget_yes");
     ui.confirmNo.textContent = t("forget_no");
-    ui.privacy.hidden = state.hasMessages;
+    ui.intro.hidden = state.hasMessages;
   }
 
   function setOpen(open, moveFocus) {
@@ -300,7 +304,7 @@
 
   function appendMessage(author, text) {
     state.hasMessages = true;
-    ui.privacy.hidden = true;
+    ui.intro.hidden = true;
     var bubble = el("div", { className: "gbo-msg gbo-msg-" + (author === "citizen" ? "citizen" : author === "worker" ? "worker" : "bot") }, [
       el("span", { className: "gbo-visually-hidden", text: authorLabel(author) + ": " }),
       el("span", { className: "gbo-msg-text", text: text })
@@ -429,7 +433,7 @@
       renderButtons(buttons);
     }
     state.hasMessages = true;
-    ui.privacy.hidden = true;
+    ui.intro.hidden = true;
     scrollDown();
   }
 
@@ -518,7 +522,7 @@
     state.hasMessages = false;
     remember();
     ui.log.textContent = "";
-    ui.privacy.hidden = false;
+    ui.intro.hidden = false;
     showTyping(false);
     if (notice) {
       ui.status.textContent = notice;
