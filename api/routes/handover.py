@@ -64,7 +64,7 @@ def list_handovers(
 @router.get("/api/v1/handovers/{case_id}")
 def get_handover(case_id: int, session: DbSession, user: Worker) -> dict:
     try:
-        case = handover.get_case(session, case_id)
+        case = handover.read_case(session, case_id, user)
     except handover.HandoverError as exc:
         raise _fail(exc) from None
     return handover.case_view(session, case, with_transcript=True)

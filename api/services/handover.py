@@ -312,6 +312,17 @@ def get_case(session: Session, case_id: int) -> HandoverCase:
     return case
 
 
+def read_case(session: Session, case_id: int, user: User) -> HandoverCase:
+    """A worker opens a case (summary and transcript): audited once per worker and case, not per poll."""
+    case = get_case(session, case_id)
+    seen = session.scalar(select(HandoverAudit.id).where(
+        HandoverAudit.case_id == case_id, HandoverAudit.user_id == user.id, HandoverAudit.action == "read"
+    ).limit(1))
+    if seen is None:
+        audit(session, case, user, "read")
+    return case
+
+
 def list_cases(session: Session, status: str | None = None, limit: int = 200) -> list[HandoverCase]:
     """Open cases (or those of one status): by urgency, then the longest waiting first."""
     if status is not None and status not in CASE_STATUSES:

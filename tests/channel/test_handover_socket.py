@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+import socketio
 from sqlalchemy.orm import Session
 from test_socketio import connect, new_session, receive
 
@@ -64,7 +65,7 @@ def test_worker_and_citizen_talk_over_the_socket_and_leaving_shows(api, database
                 break
             time.sleep(0.1)
         assert detail["transcript"][-1]["text"] == "Dank je, Els"
-        with pytest.raises(AssertionError, match="no bot_uttered"):
+        with pytest.raises((AssertionError, socketio.exceptions.TimeoutError)):
             receive(client, "bot_uttered", timeout=1.5)  # the assistant was not asked (nor its fallback sent)
         assert detail["citizen_present"] is True
 

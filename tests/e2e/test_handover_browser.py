@@ -9,7 +9,7 @@ import secrets
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_widget_browser import SCREENSHOTS, Page, base_url, browser, make_page  # noqa: F401 - fixtures
+from test_widget_browser import CHROMIUM, CHROMIUM_ARGS, Page, base_url, make_page  # noqa: F401 - fixtures
 
 from api import i18n
 from api.models_handover import HandoverCase
@@ -22,6 +22,20 @@ WORKER_MSG = ".gbo-msg-worker .gbo-msg-text"
 # Functions, not expressions: an expression would be eval'd, which the pages' CSP forbids.
 BOT_SAID_ONE_OF = ("(texts) => [...document.querySelectorAll('.gbo-msg-bot .gbo-msg-text')]"
                    ".some(n => texts.some(t => n.textContent.startsWith(t)))")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """This module's own chromium, closed at the module's end: Playwright's sync API allows one at a time, and
+    test_widget_browser starts its own (session-scoped) one."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("chromium is missing: run `make install` (apt-get install chromium)", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture

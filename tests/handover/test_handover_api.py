@@ -110,6 +110,7 @@ def test_claim_message_resolve_and_hand_back(api, db_session, open_case, staff, 
                                                         "text": "Dag, ik ben Els."}, "worker")
 
     detail = api.get(f"/api/v1/handovers/{case.id}", headers=worker).json()
+    api.get(f"/api/v1/handovers/{case.id}", headers=worker)
     assert [m["author"] for m in detail["transcript"]] == ["bot", "bot", "worker"]
     assert detail["transcript"][-1]["text"] == "Dag, ik ben Els."
 
@@ -123,7 +124,7 @@ def test_claim_message_resolve_and_hand_back(api, db_session, open_case, staff, 
     assert api.get("/api/v1/handovers", headers=worker).json()["cases"] == []
 
     actions = db_session.scalars(select(HandoverAudit.action).order_by(HandoverAudit.id)).all()
-    assert actions == ["created", "claim", "message", "resolve"]
+    assert actions == ["created", "claim", "message", "read", "resolve"]  # read: once, however often polled
     actors = set(db_session.scalars(select(HandoverAudit.actor).where(HandoverAudit.action != "created")))
     assert len(actors) == 1 and actors.pop().startswith("onthaal")
 
