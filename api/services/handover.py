@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import phonenumbers
 from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from api import i18n
@@ -64,6 +65,14 @@ class CaseConflict(HandoverError):
 
 class InvalidInput(HandoverError):
     status_code = 422
+
+
+def end_read(session: Session) -> None:
+    """End the current transaction before writing. On SQLite (WAL, transactions begun explicitly) a
+    transaction that has read cannot start writing once another connection committed meanwhile ("database is
+    locked" at once, whatever the busy timeout), and the action server and other requests write to the same
+    file. A write that begins its own transaction waits for the lock instead. Harmless on PostgreSQL."""
+    session.commit()
 
 
 # --- the citizen's side ----------------------------------------------------------------------------
@@ -175,6 +184,7 @@ async def tell_citizen(
         reply["text"] = text
     if custom:
         reply["custom"] = custom
+    end_read(session)
     record_message(session, conversation, author, text, {"custom": custom} if custom else None)
     await events.bot_uttered(conversation_id, reply, author=author)
 
@@ -186,6 +196,7 @@ def _hours_text(settings: Settings, lang: str) -> str:
 async def offer_callback(
     session: Session, settings: Settings, events: ConversationEvents, case: HandoverCase, key: str
 ) -> None:
+    end_read(session)
     case.callback_offered_at = utcnow()
     session.commit()
     text = i18n.text(key, case.language, hours=_hours_text(settings, case.language))
@@ -216,11 +227,14 @@ async def open_case(
     case = open_case_for(session, conversation_id)
     if case is None:
         case = case_from_summary(conversation, summary if isinstance(summary, dict) else {})
+        end_read(session)
         session.add(case)
         session.commit()
         audit(session, case, None, "created", f"urgency={case.urgency}")
     if not case.bot_paused:
-        case.bot_paused = await set_bot_paused(settings, conversation_id, True)
+        end_read(session)  # nothing held open while Rasa is called
+        paused = await set_bot_paused(settings, conversation_id, True)
+        case.bot_paused = paused
         session.commit()
     if case.status == "waiting":
         if is_open(settings.onthaal_opening_hours, now or utcnow()):
@@ -241,6 +255,7 @@ async def on_handover_requested(
 def takes_citizen_message(session: Session, conversation: Conversation) -> bool:
     """True when a person holds this conversation: the message (already stored) is for them, not Rasa."""
     case = open_case_for(session, conversation.id)
+    end_read(session)  # nothing held open while Rasa (and its actions, which write) answers
     if case is None:
         return False
     if case.citizen_left_at is not None:
@@ -252,6 +267,7 @@ def takes_citizen_message(session: Session, conversation: Conversation) -> bool:
 def citizen_presence(session: Session, conversation_id: str, present: bool) -> None:
     """The citizen's widget connected (present) or disconnected: shown on the open case."""
     case = open_case_for(session, conversation_id)
+    end_read(session)
     if case is not None:
         case.citizen_left_at = None if present else utcnow()
         session.commit()
@@ -285,6 +301,7 @@ async def leave_contact(
         phone = _valid_phone(phone)
     if email is not None and (len(email) > 320 or not EMAIL.match(email)):
         raise InvalidInput("email: not an e-mail address")
+    end_read(session)
     case.contact_phone, case.contact_email = phone, email
     case.preferred_contact = "phone" if phone else "email"
     case.contact_consent_at = utcnow()
@@ -298,6 +315,7 @@ async def leave_contact(
 
 
 def audit(session: Session, case: HandoverCase, user: User | None, action: str, detail: str | None = None) -> None:
+    end_read(session)
     session.add(HandoverAudit(
         case_id=case.id, user_id=user.id if user else None, actor=user.email if user else SYSTEM,
         action=action, detail=(detail or None) and detail[:200], at=utcnow(),
@@ -340,13 +358,19 @@ def list_cases(session: Session, status: str | None = None, limit: int = 200) ->
 
 
 def touch_worker(session: Session, user: User) -> None:
-    """The worker's console is alive: their claimed cases do not time out."""
-    session.execute(
-        update(HandoverCase)
-        .where(HandoverCase.claimed_by == user.id, HandoverCase.status == "claimed")
-        .values(worker_seen_at=utcnow())
-    )
-    session.commit()
+    """The worker's console is alive: their claimed cases do not time out. Best effort: a busy database
+    only delays the heartbeat to the next poll."""
+    end_read(session)
+    try:
+        session.execute(
+            update(HandoverCase)
+            .where(HandoverCase.claimed_by == user.id, HandoverCase.status == "claimed")
+            .values(worker_seen_at=utcnow())
+        )
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        logger.warning("worker heartbeat not recorded: %s", type(exc).__name__)
 
 
 def _own_claim(case: HandoverCase, user: User, action: str) -> None:
@@ -362,6 +386,7 @@ async def claim(
     session: Session, settings: Settings, events: ConversationEvents, case_id: int, user: User
 ) -> HandoverCase:
     now = utcnow()
+    end_read(session)
     result = session.execute(
         update(HandoverCase)
         .where(HandoverCase.id == case_id, HandoverCase.status == "waiting")
@@ -390,6 +415,7 @@ async def send_message(
         raise InvalidInput(f"text: at most {MAX_WORKER_MESSAGE_CHARS} characters")
     case = get_case(session, case_id)
     _own_claim(case, user, "send a message")
+    end_read(session)
     case.worker_seen_at = utcnow()
     session.commit()
     conversation = session.get(Conversation, case.conversation_id)
@@ -408,6 +434,7 @@ async def release(
     case = get_case(session, case_id)
     if user is not None and user.role != "admin":
         _own_claim(case, user, "release it")
+    end_read(session)
     result = session.execute(
         update(HandoverCase)
         .where(HandoverCase.id == case_id, HandoverCase.status == "claimed")
@@ -426,6 +453,7 @@ async def release(
 def mark_called_back(session: Session, case_id: int, user: User) -> HandoverCase:
     case = get_case(session, case_id)
     _own_claim(case, user, "mark it called back")
+    end_read(session)
     case.called_back_at = case.worker_seen_at = utcnow()
     session.commit()
     audit(session, case, user, "called_back")
@@ -460,6 +488,7 @@ async def resolve(
         raise InvalidInput("service_id only goes with the outcome 'referred'")
     case = get_case(session, case_id)
     _own_claim(case, user, "resolve it")
+    end_read(session)
     result = session.execute(
         update(HandoverCase)
         .where(HandoverCase.id == case_id, HandoverCase.status == "claimed", HandoverCase.claimed_by == user.id)
@@ -478,6 +507,7 @@ async def resolve(
         signal = {"signal_type": "knelpunt", "commune": case.commune_code, "language": case.language,
                   "age_band": case.age_band, "source": "worker", "barrier": barrier,
                   "conversation_key": case.conversation_id}
+        end_read(session)
         try:
             record_signal(session, category_ids=category_ids, **signal)
         except ValueError as exc:  # e.g. a category the signals service does not know: keep the barrier
@@ -487,6 +517,7 @@ async def resolve(
             except ValueError as again:
                 logger.warning("knelpunt of case %s not recorded: %s", case.id, again)
     if case.bot_paused:
+        end_read(session)  # nothing held open while Rasa is called
         if await set_bot_paused(settings, case.conversation_id, False):
             case.bot_paused = False
             session.commit()

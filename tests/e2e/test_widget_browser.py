@@ -53,8 +53,10 @@ EMERGENCY_REPLY = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    """Closed at the module's end: while Playwright's sync API runs, the main thread has a running event loop,
+    and later tests that use asyncio.run() would fail."""
     if not CHROMIUM.exists():
         pytest.fail("chromium is missing: run `make install` (apt-get install chromium)", pytrace=False)
     if not (NODE_MODULES / "socket.io-client").exists():

@@ -442,6 +442,8 @@
   function renderHandover(type) {
     state.handover = type !== "handover_ended";
     ui.root.classList.toggle("gbo-handover", state.handover);
+    var waiting = type === "handover_queued" || type === "handover_callback_offer" || type === "handover_contact_saved";
+    ui.status.textContent = waiting ? t("handover_waiting") : "";
     if (type === "handover_callback_offer") {
       ui.log.appendChild(renderCallbackForm());
     } else if (type === "handover_contact_saved" || type === "handover_ended" || type === "handover_claimed") {
@@ -592,7 +594,9 @@
 
   function send(payload, shown) {
     connect();
-    ui.status.textContent = "";
+    if (!state.handover) {
+      ui.status.textContent = "";
+    }
     appendMessage("citizen", shown);
     showTyping(!state.handover);
     if (state.confirmed) {
