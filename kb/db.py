@@ -38,7 +38,9 @@ def make_engine(database_url: str, **kwargs: object) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            connection.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock up front (waiting up to busy_timeout), so a transaction that
+            # read first can still write after another one committed ("database is locked" otherwise).
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(database_url, pool_pre_ping=True, **kwargs)

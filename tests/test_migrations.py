@@ -9,8 +9,13 @@ import kb.models  # noqa: F401 - registers tables
 from kb.db import Base
 
 
+RASA_TRACKER_TABLE = "events"  # Rasa's own tracker store table, when Rasa shares the application's database
+
+
 def _is_model_object(obj, name, type_, reflected, compare_to):
     # Full-text search tables and indexes are made by hand in migrations and are not in the models.
+    if type_ == "table" and reflected and compare_to is None and name == RASA_TRACKER_TABLE:
+        return False
     return not (name and "_fts" in name) and name != "alembic_version"
 
 
