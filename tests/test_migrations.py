@@ -8,7 +8,6 @@ import api.models  # noqa: F401 - registers tables
 import kb.models  # noqa: F401 - registers tables
 from kb.db import Base
 
-
 RASA_TRACKER_TABLE = "events"  # Rasa's own tracker store table, when Rasa shares the application's database
 
 
