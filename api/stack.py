@@ -85,8 +85,6 @@ class Stack:
 
     def load_demo_directory(self) -> None:
         """The demo sociale kaart, loaded only into an empty directory."""
-        if not (REPO_ROOT / "kb" / "__main__.py").exists():
-            return
         result = subprocess.run(
             [sys.executable, "-m", "kb", "load-demo", "--if-empty"],
             cwd=REPO_ROOT, env=self.child_env(), capture_output=True, text=True, check=False,

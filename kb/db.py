@@ -38,6 +38,8 @@ def make_engine(database_url: str, **kwargs: object) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
+            if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # e.g. PRAGMA wal_checkpoint, which cannot run inside a transaction
             # IMMEDIATE: take the write lock up front (waiting up to busy_timeout), so a transaction that
             # read first can still write after another one committed ("database is locked" otherwise).
             connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -44,7 +44,7 @@ def _secure_sqlite(connection) -> None:
 
 def _truncate_sqlite_log(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
