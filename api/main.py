@@ -66,6 +66,7 @@ def create_app() -> FastAPI:
     app.include_router(handover.router)
     app.mount("/onthaal/assets", StaticFiles(directory=handover.ONTHAAL_DIR), name="onthaal-assets")
     app.mount("/elz/assets", StaticFiles(directory=elz.ELZ_DIR), name="elz-assets")
+    app.mount("/staff/assets", StaticFiles(directory=widget.STATIC_DIR / "staff"), name="staff-assets")
     app.mount("/demo", StaticFiles(directory=widget.STATIC_DIR / "demo"), name="demo")
 
     # Outermost last: socket.io, then security headers, then CORS around the application.

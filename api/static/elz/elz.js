@@ -39,19 +39,6 @@ let chart = null;
 let listOffset = 0;
 const t = (key) => TEXTS[lang][key];
 
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
-
-function say(text, isError) {
-  const message = document.getElementById("message");
-  message.textContent = text || "";
-  message.className = isError ? "error" : "";
-}
-
 async function api(path, init) {
   const response = await fetch(path, { credentials: "same-origin", ...(init || {}) });
   if (response.status === 401) {

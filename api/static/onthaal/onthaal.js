@@ -79,19 +79,6 @@ if (!TEXTS[lang]) lang = "nl";
 const t = (key) => TEXTS[lang][key] || key;
 const state = { me: null, selected: null, detail: null, seenCrisis: null, audio: null, transcriptCount: -1 };
 
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
-
-function say(text, isError) {
-  const message = document.getElementById("message");
-  message.textContent = text || "";
-  message.className = isError ? "error" : "";
-}
-
 async function api(path, init) {
   const options = { credentials: "same-origin", ...(init || {}) };
   if (options.json !== undefined) {
