@@ -16,9 +16,9 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM  := /usr/bin/chromium
 
 TRAINING_INPUTS := bot/config.yml $(shell find bot/domain bot/catalog bot/data nlu_data -name '*.yml' 2>/dev/null) \
-                   scripts/build_domain.py
+                   scripts/build_domain.py $(wildcard bot/components/*.py)
 
-.PHONY: help install run train lint validate story-test test bench lock clean
+.PHONY: help install run train lint validate story-test nlu-test test bench lock clean
 
 help:
 	@echo "make run    install if needed, train if needed, start Rasa + action server + API"
@@ -84,7 +84,13 @@ story-test: $(MODEL)
 	  || { tail -n 30 build/rasa-test.log; cat build/rasa-test/failed_test_stories.yml 2>/dev/null; exit 1; }
 	@echo "rasa test core: all stories in tests/test_conversations.yml passed"
 
-test: install train lint validate story-test
+# The trained model against tests/test_nlu.yml: intent F1 as a whole, and every odd input out_of_scope (a rule).
+nlu-test: $(MODEL)
+	@$(RASA_ENV) $(RASA) test nlu --model $(MODEL) --nlu tests/test_nlu.yml --out build/rasa-nlu-test --no-plot \
+	  > build/rasa-nlu-test.log 2>&1 || { tail -n 30 build/rasa-nlu-test.log; exit 1; }
+	@$(APP_PY) scripts/check_nlu_report.py build/rasa-nlu-test
+
+test: install train lint validate story-test nlu-test
 	@$(APP_PY) -m pytest
 
 bench: install train

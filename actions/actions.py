@@ -22,7 +22,6 @@ from api.services.signals import record_signal
 from api.services.understanding import understand
 from kb.emergency import numbers_for
 from kb.geo import communes
-from kb.taxonomy import categories as taxonomy
 
 logger = logging.getLogger(__name__)
 
@@ -61,20 +60,8 @@ def _requested_language(tracker: Tracker) -> str | None:
     return None
 
 
-def _category_names(category_ids: list[int], lang: str) -> list[dict[str, Any]]:
-    known = taxonomy()
-    return [{"id": cid, "name": known[cid].title(lang if lang in ("nl", "fr") else "nl")}
-            for cid in category_ids if cid in known]
-
-
-def _need_label(category_ids: list[int], lang: str) -> str:
-    names = [c["name"].lower() for c in _category_names(category_ids, lang)]
-    return ", ".join(names[:2]) if names else "?"
-
-
 def _place_label(tracker: Tracker, lang: str) -> str:
-    place = intake.place_answer(tracker.get_slot("postcode") or tracker.get_slot("commune") or "")
-    return place.label(lang if lang in ("nl", "fr") else "nl") if place.status == "found" else ""
+    return intake.place_label(tracker.get_slot("postcode") or tracker.get_slot("commune") or "", lang)
 
 
 def _commune_codes() -> set[str]:
@@ -172,9 +159,13 @@ class ActionAnalyseNeed(Action):
 
 
 def _need_slots(analysis: intake.NeedAnalysis, text: str) -> list[EventType]:
+    """A new need: what it is, or (unsure) what to offer; a category is accepted only once chosen."""
     events: list[EventType] = [
         SlotSet("need_text", text),
         SlotSet("need_categories", [c.id for c in analysis.categories]),
+        SlotSet("need_candidates", [c.id for c in analysis.candidates]),
+        SlotSet("need_accepted", False),
+        SlotSet("need_choice", None),
         SlotSet("vulnerability", analysis.understanding.vulnerability),
         SlotSet("complex_reasons", analysis.complex_reasons),
     ]
@@ -197,9 +188,31 @@ class ValidateNeedForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        if tracker.get_slot("target_group") == "child":
-            return domain_slots
-        return [slot for slot in domain_slots if slot != "age"]
+        slots = list(domain_slots)
+        unsure = not tracker.get_slot("need_categories") and tracker.get_slot("need_candidates")
+        if not unsure and _latest_intent(tracker) != "choose_category":  # a button pressed is always taken
+            slots = [slot for slot in slots if slot != "need_choice"]  # ask back only when unsure
+        if tracker.get_slot("target_group") != "child":
+            slots = [slot for slot in slots if slot != "age"]
+        return slots
+
+    def validate_need_choice(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A category button chosen, or the need said again in other words (then analysed again)."""
+        chosen = intake.category_id(value) if _latest_intent(tracker) == "choose_category" else None
+        if chosen is not None:
+            return {"need_choice": str(chosen), "need_categories": [chosen], "need_accepted": True,
+                    "need_candidates": None}
+        text = _latest_text(tracker)
+        analysis = intake.analyse_need(text, _language(tracker))
+        slots = {e["name"]: e["value"] for e in _need_slots(analysis, text) if e.get("event") == "slot"}
+        if analysis.categories:
+            return {**slots, "need_choice": "described"}
+        if not analysis.candidates:  # no need in it ("Schaarbeek"): keep what it says, ask the same again
+            dispatcher.utter_message(response="utter_need_not_understood")
+            slots = {k: v for k, v in slots.items() if k in ("commune", "postcode", "target_group", "age")}
+        return {**slots, "need_choice": None}
 
     def validate_commune(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -240,8 +253,39 @@ class ValidateNeedForm(FormValidationAction):
         return {"age": None}
 
 
+class ActionAskNeedChoice(Action):
+    """Asked by need_form when the match is unsure: the candidate categories as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_need_choice"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        lang = _language(tracker)
+        candidates = tracker.get_slot("need_candidates") or []
+        dispatcher.utter_message(response="utter_ask_need_choice", buttons=intake.choice_buttons(candidates, lang))
+        return []
+
+
+class ActionChooseCategory(Action):
+    """A category button pressed outside the question (e.g. confirming a need nothing was found for):
+    that category is the need, accepted by the citizen; need_form asks what is still missing."""
+
+    def name(self) -> str:
+        return "action_choose_category"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        chosen = intake.category_id(next(tracker.get_latest_entity_values("category_id"), None))
+        if chosen is None:
+            dispatcher.utter_message(response="utter_need_not_understood")
+            return [SlotSet("need_choice", None)]
+        return [SlotSet("need_choice", str(chosen)), SlotSet("need_categories", [chosen]),
+                SlotSet("need_accepted", True), SlotSet("need_candidates", None)]
+
+
 class ActionProposeServices(Action):
-    """At most three services for the need, nearest first; when none, a signal and a person offered."""
+    """At most three services for the need, nearest first, from the whole region when nothing is near.
+    Nothing anywhere: for a category the citizen chose or confirmed, an unmet-need signal and, the
+    second time, a person; for a category only matched, the citizen is asked to confirm it first."""
 
     def name(self) -> str:
         return "action_propose_services"
@@ -261,17 +305,29 @@ class ActionProposeServices(Action):
             found = {"services": []}
         services = found["services"]
         place = _place_label(tracker, lang)
-        need = _need_label(category_ids, lang)
+        need = intake.need_label(category_ids, lang)
         if not services:
+            if not tracker.get_slot("need_accepted"):
+                # Only matched, never confirmed: a wrong match must not become a signal.
+                dispatcher.utter_message(response="utter_confirm_need_missing", need=need,
+                                         buttons=intake.choice_buttons(category_ids, lang, person=True))
+                return [SlotSet("need_candidates", category_ids)]
+            # the search covered the whole region (kb.search falls back to every service of the category)
             _signal(signal_type="unmet_need", category_ids=category_ids, commune=tracker.get_slot("commune"),
                     language=lang, age_band=intake.age_band(tracker.get_slot("age")), source="assistant",
                     text=None, conversation_key=tracker.sender_id)
             dispatcher.utter_message(response="utter_no_service_found", need=need, place=place)
             return self._no_result(dispatcher, tracker)
+        if found["reach"] == "near":
+            response, km = "utter_services_found", ""
+        elif found["nearest_km"] is not None:
+            response, km = "utter_services_found_farther", intake.km_text(found["nearest_km"], lang)
+        else:
+            response, km = "utter_services_found_region_wide", ""
         dispatcher.utter_message(
-            response="utter_services_found", need=need, place=place,
-            json_message={"type": "service_list", "services": services,
-                          "need": _category_names(category_ids, lang)},
+            response=response, need=need, place=place, km=km,
+            json_message={"type": "service_list", "services": services, "reach": found["reach"],
+                          "need": intake.category_names(category_ids, lang)},
         )
         events: list[EventType] = [SlotSet("proposed_services", [s["id"] for s in services])]
         if tracker.get_slot("complex_reasons"):
@@ -308,7 +364,7 @@ class ActionUpdateSearch(Action):
         if tracker.get_slot("need_categories"):
             return [*events, FollowupAction("need_form")]
         analysis = intake.analyse_need(text, _language(tracker))
-        if analysis.categories:
+        if analysis.categories or analysis.candidates:  # unsure: need_form asks which help is meant
             return [*events, *_need_slots(analysis, text), FollowupAction("need_form")]
         dispatcher.utter_message(response="utter_ask_describe_again")
         return events
@@ -319,11 +375,14 @@ class ActionSomethingElse(Action):
         return "action_something_else"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        # the category is not what the citizen needs: it is no longer accepted, nor offered
+        forget_need = [SlotSet("need_categories", None), SlotSet("need_candidates", None),
+                       SlotSet("need_accepted", False), SlotSet("need_choice", None)]
         count = (tracker.get_slot("no_result_count") or 0) + 1
         if count >= OFFER_PERSON_AFTER:
-            return [SlotSet("no_result_count", 0), *_offer_person(dispatcher, "no_result")]
+            return [SlotSet("no_result_count", 0), *forget_need, *_offer_person(dispatcher, "no_result")]
         dispatcher.utter_message(response="utter_ask_describe_again")
-        return [SlotSet("no_result_count", count), SlotSet("need_categories", None)]
+        return [SlotSet("no_result_count", count), *forget_need]
 
 
 # --- a person ------------------------------------------------------------------------------------------
@@ -355,7 +414,9 @@ class ActionRequestHandover(Action):
             "language": lang,
             "commune": tracker.get_slot("commune"),
             "postcode": tracker.get_slot("postcode"),
-            "needs": _category_names(tracker.get_slot("need_categories") or [], lang),
+            # unsure: the categories offered to the citizen, for the worker to confirm
+            "needs": intake.category_names(
+                tracker.get_slot("need_categories") or tracker.get_slot("need_candidates") or [], lang),
             "target_group": tracker.get_slot("target_group"),
             "age_band": intake.age_band(tracker.get_slot("age")),
             "urgency": intake.urgency(crisis_kind, reasons),
@@ -373,22 +434,31 @@ class ActionRequestHandover(Action):
 
 
 class ActionRecordBarrier(Action):
-    """A knelpunt in the citizen's words: recorded anonymised (the text is scrubbed), no promises."""
+    """A knelpunt in the citizen's words: recorded anonymised (the text is scrubbed), no promises.
+    Only a barrier the rules recognise (waiting list, cost, ...) or a /report_barrier button is one; a
+    need the model took for a barrier ("we are separating, what are my rights") is no knelpunt. Either
+    way, a need in the same words (and none being handled yet) goes on to the need intake."""
 
     def name(self) -> str:
         return "action_record_barrier"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        lang = _language(tracker)
-        text = _latest_text(tracker)
-        category_ids = tracker.get_slot("need_categories") or [
-            c.id for c in intake.analyse_need(text, lang).categories]
+        lang, text = _language(tracker), _latest_text(tracker)
         barriers = understand(text, lang).barriers
+        analysis = intake.analyse_need(text, lang)
+        need = [*_need_slots(analysis, text), FollowupAction("need_form")] if (
+            analysis.categories or analysis.candidates) and not tracker.get_slot("need_categories") else []
+        if not barriers and not text.startswith("/report_barrier"):
+            if not need:
+                dispatcher.utter_message(response="utter_need_not_understood")
+            return need
+        # a confident match only: a guess must not put a category on the signal
+        category_ids = tracker.get_slot("need_categories") or [c.id for c in analysis.categories]
         _signal(signal_type="knelpunt", category_ids=category_ids, commune=tracker.get_slot("commune"),
                 language=lang, age_band=intake.age_band(tracker.get_slot("age")), source="citizen", text=text,
                 conversation_key=tracker.sender_id, barrier=barriers[0] if barriers else "other")
         dispatcher.utter_message(response="utter_barrier_noted")
-        return []
+        return need
 
 
 class ActionRecordWrongData(Action):

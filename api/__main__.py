@@ -50,7 +50,7 @@ def _purge(settings, days: int | None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from api.core.db import get_sessionmaker
-    from api.services.retention import purge_expired
+    from api.services.retention import purge_expired, retry_pending_forgets, sweep_orphaned_tracker_events
 
     if days is not None:
         if days < 1:
@@ -60,11 +60,16 @@ def _purge(settings, days: int | None) -> int:
     try:
         with get_sessionmaker()() as session:
             deleted = asyncio.run(purge_expired(session, settings))
+            finished = retry_pending_forgets(session, settings)
+            swept = sweep_orphaned_tracker_events(session, settings)
     except SQLAlchemyError as exc:
         print(f"error: cannot purge ({type(exc).__name__}): check DATABASE_URL and RASA_TRACKER_DB_URL",
               file=sys.stderr)
         return 1
     print(f"deleted {deleted} conversation(s) older than {settings.retention_days} days")
+    if finished or swept:
+        print(f"finished forgetting {finished} conversation(s) in Rasa's tracker store; "
+              f"deleted the events of {swept} sender(s) unknown to the API")
     return 0
 
 

@@ -13,12 +13,15 @@ from fastapi.staticfiles import StaticFiles
 
 from api.core.config import get_settings
 from api.core.db import get_sessionmaker
+from api.core.guards import BodySizeLimit, CrossSiteWriteGuard
 from api.core.security import SecurityHeaders
-from api.routes import auth, chat, elz, handover, health, hsds, needs, services, signals, widget
+from api.routes import auth, chat, directory_editing, elz, handover, health, hsds, needs, services, signals, widget
 from api.services.handover import check_periodically
+from api.services.login_throttle import LoginThrottle
 from api.services.ratelimit import RateLimiter
 from api.services.realtime import CitizenSocketServer, SocketIOMount
 from api.services.retention import purge_periodically
+from api.services.scrubbing import warm_up_in_background as warm_up_scrubber_in_background
 
 logger = logging.getLogger("api")
 
@@ -30,6 +33,8 @@ def create_app() -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.gbo_env != "test":  # tests start many short-lived APIs: load on first use there
+            warm_up_scrubber_in_background()  # staff texts are scrubbed: load its models off the request path
         retention = None
         if settings.retention_interval_seconds > 0:
             retention = asyncio.create_task(purge_periodically(settings, get_sessionmaker(), citizen_socket))
@@ -52,6 +57,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.state.rate_limiter = limiter
+    app.state.login_throttle = LoginThrottle(settings)
     app.state.citizen_socket = citizen_socket
     app.include_router(health.router)
     app.include_router(chat.router)
@@ -66,6 +72,9 @@ def create_app() -> FastAPI:
     app.include_router(handover.router)
     app.mount("/onthaal/assets", StaticFiles(directory=handover.ONTHAAL_DIR), name="onthaal-assets")
     app.mount("/elz/assets", StaticFiles(directory=elz.ELZ_DIR), name="elz-assets")
+    app.include_router(directory_editing.router)
+    app.include_router(directory_editing.page_router)
+    app.mount("/kaart/assets", StaticFiles(directory=directory_editing.KAART_DIR), name="kaart-assets")
     app.mount("/staff/assets", StaticFiles(directory=widget.STATIC_DIR / "staff"), name="staff-assets")
     app.mount("/demo", StaticFiles(directory=widget.STATIC_DIR / "demo"), name="demo")
 
@@ -78,6 +87,8 @@ def create_app() -> FastAPI:
     )
     app.add_middleware(SecurityHeaders, settings=settings)
     app.add_middleware(SocketIOMount, server=citizen_socket)
+    app.add_middleware(CrossSiteWriteGuard)
+    app.add_middleware(BodySizeLimit)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

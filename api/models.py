@@ -53,6 +53,19 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class PendingForget(Base):
+    """A conversation to forget whose deletion from Rasa's tracker store is not yet done: recorded before
+    anything is deleted, removed once the events are gone; the retention task retries what is left, so a
+    crash or an unreachable tracker database never loses a citizen's request to be forgotten."""
+
+    __tablename__ = "pending_forget"
+
+    conversation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # Staff accounts and signals live in their own module; imported here so one import registers every table.
 from api.models_handover import HandoverAudit, HandoverCase  # noqa: E402, F401
 from api.models_signals import Signal, SignalCategory, SignalCount, SignalEvent, User  # noqa: E402, F401
+from kb.models_versions import DirectoryVersion  # noqa: E402, F401

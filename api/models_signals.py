@@ -2,12 +2,13 @@
 
 Privacy (GDPR art. 9): a signal keeps no conversation id, no exact time (only the day) and a text that
 was scrubbed of personal data. The dedup key is a keyed hash (HMAC with SECRET_KEY) of the conversation
-and the need, so nobody can go from a signal back to a conversation without the secret.
+and the need, so nobody can go from a signal back to a conversation without the secret; the forget key
+(HMAC of the conversation alone) lets "forget this conversation" clear the text and both keys.
 """
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.db import Base
@@ -59,12 +60,18 @@ class Signal(Base):
     service_id: Mapped[str | None] = mapped_column(String(36), index=True)  # HSDS service id (data quality)
     text: Mapped[str | None] = mapped_column(Text)  # scrubbed
     dedup_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Keyed hash (HMAC with SECRET_KEY) of the conversation id alone, used only to find this signal when the
+    # citizen asks to forget the conversation; then it, the text and the dedup key are cleared (counts stay).
+    forget_key: Mapped[str | None] = mapped_column(String(64), index=True)
     created_on: Mapped[date] = mapped_column(Date, index=True)  # the day only, on purpose
     month: Mapped[date] = mapped_column(Date)  # first day of created_on's month
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     note: Mapped[str | None] = mapped_column(Text)  # latest triage note (history in signal_event)
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status_changed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    # Found against the DEMO directory (fictitious services): says nothing about the real sociale kaart.
+    # Decided by record_signal from the data (api.services.signal_demo), never by the caller.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     categories: Mapped[list["SignalCategory"]] = relationship(
         back_populates="signal", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
@@ -89,6 +96,7 @@ class SignalCategory(Base):
     signal_type: Mapped[str] = mapped_column(String(16))
     commune_code: Mapped[str | None] = mapped_column(String(5))
     month: Mapped[date] = mapped_column(Date)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # the signal's
 
     signal: Mapped[Signal] = relationship(back_populates="categories")
 
@@ -98,6 +106,7 @@ class SignalCount(Base):
     transaction: a report reads a few thousand of these rows instead of a million signals.
 
     category_id 0 counts each signal once (whatever its categories); commune_code "" is "unknown".
+    demo_n: how many of the n are demo signals (Signal.demo).
     """
 
     __tablename__ = "signal_count"
@@ -107,6 +116,7 @@ class SignalCount(Base):
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
+    demo_n: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SignalEvent(Base):

@@ -1,43 +1,113 @@
-"""Need matching quality: top-1 / top-3 per language on the evaluation sets (tests/kb/data/)."""
+"""Need matching quality: top-1 / top-3 per language, and how far `is_confident` can be trusted.
 
+Sets (each line {"id", "lang", "text", "accept": [ids, best first]}):
+- needs-dev: /work/shared/data/needs-dev.jsonl (or $NEEDS_DEV), written outside the team; tuned on.
+- own dev / own test: tests/data/needs_eval.jsonl, split once at random (seeded, by need so that the
+  nl/fr/en phrasings of one need sit on the same side) before any tuning; only "dev" is tuned on.
+The figures of the matcher before issue 11 are kept in bench/needs_eval_before.json and printed next
+to the current ones. `--save-before` rewrites that file from the current matcher (used once, before).
+"""
+
+import json
+import os
 import sys
 import time
 from pathlib import Path
 
-import yaml
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from kb.matching import NEED_THRESHOLD, is_confident, match_needs  # noqa: E402
 
-from kb.matching import match_needs  # noqa: E402
+NEEDS_DEV = Path(os.environ.get("NEEDS_DEV", "/work/shared/data/needs-dev.jsonl"))
+OWN = ROOT / "tests" / "data" / "needs_eval.jsonl"
+BEFORE = ROOT / "bench" / "needs_eval_before.json"
+LANGS = ("nl", "fr", "en")
+# Not needs, written apart from kb/data/not_needs.yaml (so not tuned on): none may reach NEED_THRESHOLD.
+NON_NEEDS = [
+    ("nl", "goeienavond"), ("nl", "hoe laat is het"), ("nl", "wat eten we vanavond"), ("nl", "zxcvbnm"),
+    ("nl", "hahaha"), ("nl", "dat is goed, dankuwel"), ("fr", "quelle heure est-il"), ("fr", "bonne nuit"),
+    ("fr", "c'est quoi ton film préféré"), ("fr", "jkljkljkl"), ("fr", "super, merci bien"),
+    ("en", "what time is it"), ("en", "SELECT name FROM patients WHERE 1=1"), ("en", "<img src=x onerror=alert(1)>"),
+    ("en", "good night"), ("en", "cool"), ("en", "what's the capital of France"), ("en", "1 + 1"),
+]
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "kb" / "data"
-SETS = {"dev (tuned on)": "needs_eval.yaml", "held-out (never tuned on)": "needs_eval_heldout.yaml"}
+
+def _read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
 
 
-def score(items: list[dict], lang: str) -> tuple[int, float, float]:
-    items = [i for i in items if i["lang"] == lang]
-    top1 = top3 = 0
+def sets() -> dict[str, list[dict]]:
+    own = _read(OWN)
+    out = {
+        "own dev (tuned on)": [i for i in own if i["split"] == "dev"],
+        "own test (never tuned on)": [i for i in own if i["split"] == "test"],
+    }
+    if NEEDS_DEV.exists():
+        out = {"needs-dev (outside author)": _read(NEEDS_DEV), **out}
+    else:
+        print(f"(needs-dev not found at {NEEDS_DEV}; set NEEDS_DEV)")
+    return out
+
+
+def evaluate(items: list[dict]) -> dict:
+    """Per language and overall: n, top-1, top-3, and the confident / unsure split."""
+    rows: dict[str, dict] = {}
     for item in items:
-        ids = [c.id for c in match_needs(item["text"], lang, limit=3)]
-        top1 += bool(ids) and ids[0] in item["ok"]
-        top3 += bool(set(ids) & set(item["ok"]))
-    return len(items), top1 / len(items), top3 / len(items)
+        matches = match_needs(item["text"], item["lang"], limit=3)
+        ids = [m.id for m in matches]
+        accept = set(item["accept"])
+        hit1 = bool(ids) and ids[0] in accept
+        hit3 = bool(set(ids) & accept)
+        sure = is_confident(matches)
+        for key in (item["lang"], "all"):
+            r = rows.setdefault(key, {"n": 0, "top1": 0, "top3": 0, "sure": 0, "sure_ok": 0, "unsure_top3": 0})
+            r["n"] += 1
+            r["top1"] += hit1
+            r["top3"] += hit3
+            r["sure"] += sure
+            r["sure_ok"] += sure and hit1
+            r["unsure_top3"] += (not sure) and hit3
+    return rows
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{a / b:6.1%}" if b else "   n/a"
 
 
 def main() -> None:
     start = time.perf_counter()
     match_needs("warm-up", "nl")
-    print(f"matcher built in {time.perf_counter() - start:.2f} s")
-    everything: list[dict] = []
-    for label, name in SETS.items():
-        items = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))["items"]
-        everything += items
-        for lang in ("nl", "fr"):
-            n, t1, t3 = score(items, lang)
-            print(f"{label:28s} {lang}  n={n:3d}  top-1 {t1:.1%}  top-3 {t3:.1%}")
-    for lang in ("nl", "fr"):
-        n, t1, t3 = score(everything, lang)
-        print(f"{'full set':28s} {lang}  n={n:3d}  top-1 {t1:.1%}  top-3 {t3:.1%}")
+    print(f"matcher ready in {time.perf_counter() - start:.2f} s")
+    before = json.loads(BEFORE.read_text(encoding="utf-8")) if BEFORE.exists() else {}
+    results = {}
+    for label, items in sets().items():
+        rows = evaluate(items)
+        results[label] = rows
+        print(f"\n{label}")
+        print("  lang    n   top-1  top-3 | before: top-1  top-3 | confident  right-when-sure  top3-when-unsure")
+        for lang in (*LANGS, "all"):
+            r = rows.get(lang)
+            if not r:
+                continue
+            b = before.get(label, {}).get(lang)
+            old = f"{_pct(b['top1'], b['n'])} {_pct(b['top3'], b['n'])}" if b else "   n/a    n/a"
+            unsure = r["n"] - r["sure"]
+            print(
+                f"  {lang:4s} {r['n']:4d}  {_pct(r['top1'], r['n'])} {_pct(r['top3'], r['n'])} |"
+                f"        {old} |    {_pct(r['sure'], r['n'])}          {_pct(r['sure_ok'], r['sure'])}"
+                f"            {_pct(r['unsure_top3'], unsure)}"
+            )
+    passed = [t for lang, t in NON_NEEDS if all(m.score < NEED_THRESHOLD for m in match_needs(t, lang))]
+    print(f"\nnot needs (small talk, junk, code): {len(passed)}/{len(NON_NEEDS)} stay below NEED_THRESHOLD")
+    for lang, text in NON_NEEDS:
+        if text not in passed:
+            top = match_needs(text, lang, limit=1)[0]
+            print(f"  reaches it: {lang} {text!r} -> {top.id} {top.name[:40]!r} {top.score}")
+    if "--save-before" in sys.argv:
+        BEFORE.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"\nsaved as the 'before' figures: {BEFORE}")
 
 
 if __name__ == "__main__":

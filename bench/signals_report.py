@@ -2,8 +2,10 @@
 type, category, commune and month (query + small-cell suppression), as the API computes it.
 
 PostgreSQL runs in a throwaway database created and dropped here (TEST_POSTGRES_URL or the local server).
-Data: 24 months, 19 communes (5 % unknown), 60 categories (skewed), 1-3 categories per signal, loaded with
-COPY, then the running counts (signal_count) rebuilt. Target: the report in under 1 s.
+Data: 24 months, 19 communes (5 % unknown), 60 categories (skewed), 1-3 categories per signal, 10 % of
+them demo signals (BENCH_DEMO_SHARE; found against the DEMO directory, so every cell has an "of which demo"
+figure suppressed with it), loaded with COPY, then the running counts (signal_count) rebuilt. Target: the
+report in under 1 s.
 """
 
 import os
@@ -29,6 +31,7 @@ from kb.taxonomy import categories  # noqa: E402
 SIGNALS = int(os.environ.get("BENCH_SIGNALS", "1000000"))
 MONTHS = 24
 TARGET_SECONDS = 1.0
+DEMO_SHARE = float(os.environ.get("BENCH_DEMO_SHARE", "0.1"))
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -39,6 +42,7 @@ def _months() -> list[date]:
 
 def load(url: str) -> int:
     rng = random.Random(2026)
+    demo_rng = random.Random(11)  # its own stream: the signals are the same whatever DEMO_SHARE is
     months = _months()
     codes = [c.code for c in communes()]
     category_ids = sorted(categories())[:: max(1, len(categories()) // 60)][:60]
@@ -50,7 +54,7 @@ def load(url: str) -> int:
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor:
             with cursor.copy(
-                "COPY signal (id, signal_type, commune_code, language, source, created_on, month, status) "
+                "COPY signal (id, signal_type, commune_code, language, source, created_on, month, status, demo) "
                 "FROM STDIN"
             ) as copy_signals:
                 rows = []
@@ -60,11 +64,12 @@ def load(url: str) -> int:
                     kind = rng.choices(types, (6, 3, 1))[0]
                     commune = None if rng.random() < 0.05 else rng.choice(codes)
                     language = rng.choice(("nl", "fr", "fr", "en"))
-                    copy_signals.write_row((i, kind, commune, language, "assistant", day, month, "new"))
+                    demo = demo_rng.random() < DEMO_SHARE
+                    copy_signals.write_row((i, kind, commune, language, "assistant", day, month, "new", demo))
                     for c in set(rng.choices(category_ids, weights, k=rng.choice((1, 1, 1, 2, 3)))):
-                        rows.append((i, c, kind, commune, month))
+                        rows.append((i, c, kind, commune, month, demo))
             with cursor.copy(
-                "COPY signal_category (signal_id, category_id, signal_type, commune_code, month) FROM STDIN"
+                "COPY signal_category (signal_id, category_id, signal_type, commune_code, month, demo) FROM STDIN"
             ) as copy_links:
                 for row in rows:
                     copy_links.write_row(row)
@@ -117,7 +122,7 @@ def main() -> int:
         started = time.perf_counter()
         links = load(url)
         elapsed = time.perf_counter() - started
-        print(f"loaded {SIGNALS:,} signals ({links:,} category links) in {elapsed:.1f} s")
+        print(f"loaded {SIGNALS:,} signals ({links:,} category links, {DEMO_SHARE:.0%} demo) in {elapsed:.1f} s")
         months = _months()
         full = ["type", "category", "commune", "month"]
         cases = [
@@ -131,6 +136,8 @@ def main() -> int:
              svc.build_filter(months[0].strftime("%Y-%m"), months[-1].strftime("%Y-%m"))),
             ("month,type for one commune (dashboard trend)", ["month", "type"],
              svc.build_filter(communes=["Schaarbeek"])),
+            ("type,category,commune,month, last 12 months, demo signals left out", full,
+             svc.build_filter(demo="exclude")),
         ]
         for label, group_by, f in cases:
             first, median, cpu, cells = time_report(url, group_by, f)

@@ -21,4 +21,7 @@ COPY --from=widget-vendor /build/node_modules/socket.io-client/dist/socket.io.mi
 RUN useradd --system --uid 10001 gbo
 USER gbo
 EXPOSE 8000 5055
-CMD ["python", "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+# X-Forwarded-For is believed only from FORWARDED_ALLOW_IPS (read by uvicorn; default 127.0.0.1): set it to
+# the reverse proxy's address, so the per-IP rate limit counts citizens (docker-compose.yml does).
+CMD ["python", "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", \
+     "--proxy-headers"]

@@ -1,9 +1,10 @@
 # The Rasa image (Python 3.10, Rasa alone). The model is trained while the image is built.
 FROM python:3.10-slim
 WORKDIR /app
-ENV PYTHONUNBUFFERED=1 RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+ENV PYTHONUNBUFFERED=1 RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONPATH=/app
 COPY requirements/rasa.lock requirements/rasa.lock
 RUN pip install --no-cache-dir -r requirements/rasa.lock
+# bot/ holds the custom NLU components (bot/components/) that bot/config.yml names; run from /app so Rasa finds them.
 COPY bot bot
 COPY nlu_data nlu_data
 COPY api/__init__.py api/i18n.py api/
@@ -14,5 +15,5 @@ RUN python scripts/build_domain.py build/domain \
 RUN useradd --system --uid 10001 gbo && chown -R gbo /app
 USER gbo
 EXPOSE 5005
-CMD ["rasa", "run", "--model", "models/gbo.tar.gz", "--enable-api", "--port", "5005", \
+CMD ["python", "-m", "bot.serve", "run", "--model", "models/gbo.tar.gz", "--enable-api", "--port", "5005", \
      "--endpoints", "bot/endpoints.production.yml", "--credentials", "bot/credentials.yml"]

@@ -1,4 +1,5 @@
-"""Command line for staff: python -m kb import|export|validate|search|stats|load-taxonomy|load-demo|reindex.
+"""Command line for staff: python -m kb import|export|validate|search|stats|load-taxonomy|load-demo|reindex|
+corrections.
 
 The database is DATABASE_URL (as for the API). Imports are all-or-nothing; a refused file prints
 one line per problem (file: record: field: why) and exits with status 2.
@@ -36,7 +37,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(f"{name}: no such file or folder", file=sys.stderr)
                 return 2
             try:
-                report = import_path(session, path, args.format, args.lang, progress=_progress)
+                report = import_path(session, path, args.format, args.lang, progress=_progress, prefer=args.prefer)
             except ImportRefused as exc:
                 session.rollback()
                 print(f"{name}: REFUSED, nothing written ({len(exc.problems)} problem(s)):", file=sys.stderr)
@@ -47,6 +48,27 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(report.summary())
             for w in report.warnings:
                 print(f"  warning: {w}")
+            for c in report.conflicts:
+                print(f"  {c}")
+    return 0
+
+
+def cmd_corrections(args: argparse.Namespace) -> int:
+    from kb.corrections import corrections_csv, corrections_since, parse_since
+
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with _session() as session:
+        doc = corrections_since(session, since)
+    text = corrections_csv(doc) if args.format == "csv" else json.dumps(doc, ensure_ascii=False, indent=1)
+    if args.output == "-":
+        print(text, end="" if args.format == "csv" else "\n")
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"{args.output}: {len(doc['corrections'])} corrected record(s) since {doc['since']}")
     return 0
 
 
@@ -105,14 +127,46 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_stats(_args: argparse.Namespace) -> int:
+def cmd_stats(args: argparse.Namespace) -> int:
     with _session() as session:
         for model in (m.Organization, m.Service, m.Location, m.TaxonomyTerm, m.Attribute):
             count = session.scalar(select(func.count()).select_from(model))
             print(f"{model.__tablename__}: {count}")
         demo = session.scalar(select(func.count()).select_from(m.Service).where(m.Service.is_demo.is_(True)))
         print(f"demo services: {demo}")
+        if demo:
+            _print_coverage(session, args.needs or _default_needs_files())
     return 0
+
+
+def _default_needs_files() -> list[Path]:
+    """The needs sets bench/needs_eval.py reads, where they exist."""
+    import os
+
+    root = Path(__file__).resolve().parent.parent
+    candidates = [
+        Path(os.environ.get("NEEDS_DEV", "/work/shared/data/needs-dev.jsonl")),
+        root / "tests" / "data" / "needs_eval.jsonl",
+    ]
+    return [p for p in candidates if p.is_file()]
+
+
+def _print_coverage(session: Session, paths: list[Path]) -> None:
+    """Share of the needs (accept sets) with at least one DEMO service, per commune and region-wide."""
+    from statistics import median
+
+    from kb.demo import coverage, read_accept_sets
+
+    for path in paths:
+        cov = coverage(session, read_accept_sets(Path(path)))
+        local = [c["local"] for c in cov["communes"].values()]
+        reach = [c["reach"] for c in cov["communes"].values()]
+        worst = min(cov["communes"], key=lambda slug: cov["communes"][slug]["local"])
+        print(
+            f"demo coverage of {path} ({cov['needs']} needs): region {cov['region']:.0%}; "
+            f"in the commune itself min {min(local):.0%} ({worst}) median {median(local):.0%} max {max(local):.0%}; "
+            f"with region-wide services min {min(reach):.0%}"
+        )
 
 
 def cmd_load_taxonomy(_args: argparse.Namespace) -> int:
@@ -155,7 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("paths", nargs="+")
     p.add_argument("--format", choices=["hsds-json", "hsds-csv", "social-brussels"])
     p.add_argument("--lang", choices=["nl", "fr"], default="nl", help="language of untranslated HSDS texts")
+    p.add_argument("--prefer", choices=["local", "source"], default="local",
+                   help="a field ELZ staff corrected locally: keep it (local) or take the file's value (source)")
     p.set_defaults(fn=cmd_import)
+    p = sub.add_parser("corrections", help="local corrections since a date, to send to social.brussels")
+    p.add_argument("--since", required=True, help="YYYY-MM-DD or an ISO date-time")
+    p.add_argument("--format", choices=["json", "csv"], default="json", help="HSDS JSON or a readable CSV")
+    p.add_argument("-o", "--output", default="-")
+    p.set_defaults(fn=cmd_corrections)
     p = sub.add_parser("export", help="export the directory as HSDS 3.0 JSON (validated)")
     p.add_argument("-o", "--output", default="-")
     p.add_argument("--lang", choices=["nl", "fr"], default="nl")
@@ -170,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lang", choices=["nl", "fr", "en"], default="nl")
     p.add_argument("--limit", type=int, default=10)
     p.set_defaults(fn=cmd_search)
-    sub.add_parser("stats", help="counts of the directory").set_defaults(fn=cmd_stats)
+    p = sub.add_parser("stats", help="counts of the directory; with demo data, its coverage of the needs sets")
+    p.add_argument("--needs", action="append", type=Path, help="a needs JSON-lines file (accept ids); repeatable")
+    p.set_defaults(fn=cmd_stats)
     sub.add_parser("load-taxonomy", help="load the social.brussels categories").set_defaults(fn=cmd_load_taxonomy)
     sub.add_parser(
         "reindex", help="rebuild the search table (after writing the directory other than by import)"

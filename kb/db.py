@@ -19,7 +19,11 @@ class Base(DeclarativeBase):
 
 
 def make_engine(database_url: str, **kwargs: object) -> Engine:
-    """An engine for SQLite or PostgreSQL with the settings this application relies on."""
+    """An engine for SQLite or PostgreSQL with the settings this application relies on.
+
+    SQL parameters are never put into error messages or logs (hide_parameters): they hold citizens' words.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     if database_url.startswith("sqlite"):

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from kb import corrections, search_index
 from kb import models as m
-from kb import search_index
 from kb.hsds import LANGS, SPECS
 from kb.taxonomy import TAXONOMY_ID, TAXONOMY_NAME, TAXONOMY_URI, categories, term_uuid
 
@@ -155,6 +155,7 @@ class ImportReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    conflicts: list = field(default_factory=list)  # kb.corrections.Conflict: local corrections vs the file
 
     @property
     def total(self) -> int:
@@ -748,13 +749,14 @@ def check(rs: RecordSet, session: Session) -> None:
 
 
 def write(
-    rs: RecordSet, session: Session, progress: Callable[[int, int], None] | None = None
+    rs: RecordSet, session: Session, progress: Callable[[int, int], None] | None = None, prefer: str = "local"
 ) -> ImportReport:
     """Refuse the file (nothing written) or write all of it in one savepoint."""
     check(rs, session)
     if rs.problems:
         raise ImportRefused(rs.problems)
     report = ImportReport(rs.file, warnings=list(rs.warnings))
+    report.conflicts = corrections.reconcile(rs, session, prefer)  # local corrections are never lost silently
     total = sum(len(v) for v in rs.records.values())
     done = 0
     # services whose search rows (kb.search_index) this file changes: its services, the services its
@@ -858,8 +860,10 @@ def import_path(
     fmt: str | None = None,
     default_lang: str = "nl",
     progress: Callable[[int, int], None] | None = None,
+    prefer: str = "local",
 ) -> ImportReport:
-    """Import one file (or CSV folder) into the session's transaction; raises ImportRefused."""
+    """Import one file (or CSV folder) into the session's transaction; raises ImportRefused.
+    prefer: on a field staff corrected locally, keep "local" or take the file's value ("source")."""
     fmt = fmt or detect_format(path)
     if fmt == "hsds-csv":
         rs = read_hsds_csv(path, default_lang)
@@ -869,7 +873,7 @@ def import_path(
         rs = read_hsds_json(path, default_lang)
     else:
         raise ValueError(f"unknown import format {fmt!r}")
-    return write(rs, session, progress)  # checks everything, then refuses or writes
+    return write(rs, session, progress, prefer)  # checks everything, then refuses or writes
 
 
 def load_taxonomy(session: Session) -> int:

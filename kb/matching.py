@@ -1,29 +1,36 @@
 """Need matching: a citizen's free text -> the social.brussels categories that answer it.
 
-How it ranks (every step is measured by bench/needs_eval.py):
-- each category is a small document per language: its title, keywords and description from
-  social.brussels, plus our own citizen synonyms (kb/data/need_synonyms.yaml);
-- text is folded (case, accents), stop words and filler dropped, Dutch compounds split, typos
-  corrected against the known vocabulary, then Snowball-stemmed; adjacent words also count as pairs;
-- BM25F over those fields (synonyms and titles weigh most), scored in Dutch and in French, the
-  citizen's language first, so mixed sentences ("ik zoek een aide familiale") still land;
-- a whole synonym phrase found in the text adds a bonus; categories meant for professionals
-  (training, federations, networks) are ranked down.
-Everything is built once per process from files in kb/data (no database needed) and cached.
+Two rankings, fused (every step is measured by bench/needs_eval.py):
+- dense (kb/semantic.py): a multilingual sentence encoder puts the citizen's words and short documents
+  of every category (titles nl/fr, keywords, our synonyms and citizen phrasings in nl/fr/en from
+  kb/data/) in one space; a category scores the cosine of its closest document to the whole text
+  (per-sentence queries measured worse). This is what carries paraphrases, English and other wording;
+- lexical: BM25F over the same category texts after folding, stop words, Dutch compound splitting,
+  typo correction and Snowball stems, in Dutch and French (best of both), so rare exact words
+  ("THAB", "svk", "logopedie") and typos still count. It is normalised by its best score and added.
+A small prior ranks down categories meant for professionals. Small talk and keyboard mashing give no
+match: texts without a plausible word, or closer to kb/data/not_needs.yaml than to any category.
+Everything is built once per process from files in kb/data (no database needed); the document
+embeddings are cached on disk (var/cache/).
 """
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 
+from kb.semantic import DenseIndex, encode, encode_cached
 from kb.taxonomy import Category, categories
 from kb.text import LANGS, Vocabulary, content_words, is_stop, stem, words
 
 SYNONYMS = Path(__file__).parent / "data" / "need_synonyms.yaml"
+PHRASINGS = Path(__file__).parent / "data" / "need_phrasings.yaml"
+NOT_NEEDS = Path(__file__).parent / "data" / "not_needs.yaml"
 MAX_QUERY_CHARS = 500
 SUPPORTED_LANGS = ("nl", "fr", "en")
 
@@ -31,8 +38,24 @@ FIELD_WEIGHTS = {"title": 3.0, "keywords": 1.2, "synonyms": 4.0, "description": 
 K1, B = 1.2, 0.6
 OTHER_LANGUAGE_FACTOR = 0.85  # a match in the other language counts a bit less (mixed speech is common)
 PHRASE_BONUS = 2.5
-PROFESSIONAL_FACTOR = 0.3
-MIN_SCORE = 1.0
+
+# Fusion (tuned on needs-dev and the dev part of tests/data/needs_eval.jsonl; see bench/needs_eval.py).
+# Whole-text queries beat per-sentence ones, and keyword documents added nothing to the dense side
+# (they stay in the lexical one), so the dense side embeds titles, descriptions, synonyms and phrasings.
+DENSE_KEYWORDS = False
+DENSE_DESCRIPTIONS = True
+LEXICAL_WEIGHT = 0.1  # the best lexical category gets this much on top of its cosine
+LEXICAL_FLOOR = 8.0  # lexical scores are divided by max(best, this)
+ORGANISATIONS_WEIGHT = 0.0  # per log(1 + organisations offering the category): measured, did not help
+PROFESSIONAL_PENALTY = 0.15
+NOT_NEED_MARGIN = 0.05  # a text this much closer to a non-need than to every category is dropped
+# Scores shown as 10 * fused - 1, so that 3.0 (fused 0.40) stays the need threshold of the dialogue.
+SCORE_SCALE = 10.0
+SCORE_OFFSET = -1.0
+MIN_SCORE = 1.0  # below this a category is not even a candidate
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+_VOWEL = re.compile(r"[aeiouy]")
+_REPEATED = re.compile(r"(.{1,3})\1+.{0,2}")
 
 
 @dataclass(frozen=True)
@@ -148,12 +171,21 @@ class NeedMatcher:
         self.categories = categories()
         synonyms = _load_synonyms()
         self.indexes = {lang: _LanguageIndex(lang, self.categories, synonyms[lang]) for lang in LANGS}
-        self.professional = {cid for cid, cat in self.categories.items() if cat.for_professionals}
+        self.dense = DenseIndex(_dense_documents(self.categories, synonyms))
+        self.not_needs = encode_cached(_not_needs(), "not_needs")
+        ids = self.dense.category_ids
+        self.position = {int(cid): i for i, cid in enumerate(ids)}
+        cats = [self.categories[int(cid)] for cid in ids]
+        # why: professional categories (training, federations) are almost never a citizen's need, and
+        # well-served categories are the ones people ask for most: both are priors, not evidence.
+        self.prior = np.array(
+            [ORGANISATIONS_WEIGHT * math.log1p(c.organisations_count) - PROFESSIONAL_PENALTY * c.for_professionals
+             for c in cats],
+            dtype=np.float32,
+        )
 
-    def match(self, text: str, lang: str, limit: int = 5) -> list[CategoryMatch]:
-        if lang not in SUPPORTED_LANGS:
-            raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(SUPPORTED_LANGS)}")
-        text = (text or "")[:MAX_QUERY_CHARS]
+    def lexical_scores(self, text: str, lang: str) -> dict[int, float]:
+        """BM25F over titles, keywords, descriptions and synonyms, in Dutch and French (best of both)."""
         total: dict[int, float] = defaultdict(float)
         for index_lang, index in self.indexes.items():
             other = self.indexes["fr" if index_lang == "nl" else "nl"].vocab
@@ -161,20 +193,80 @@ class NeedMatcher:
             factor = 1.0 if lang in (index_lang, "en") else OTHER_LANGUAGE_FACTOR
             for cid, s in index.score(stems).items():
                 total[cid] = max(total[cid], s * factor)
-        ranked = []
-        for cid, s in total.items():
-            cat = self.categories[cid]
-            s *= 1 + 0.04 * math.log1p(cat.organisations_count)  # why: well-served needs are asked more
-            if cid in self.professional:
-                s *= PROFESSIONAL_FACTOR
-            if s >= MIN_SCORE:
-                ranked.append((s, cid))
-        ranked.sort(key=lambda x: (-x[0], x[1]))
-        matched_words = tuple(w for w in content_words(text, "nl" if lang == "nl" else "fr"))[:8]
-        return [
-            CategoryMatch(cid, self.categories[cid].title(lang), round(s, 3), matched_words)
-            for s, cid in ranked[: max(0, limit)]
-        ]
+        return total
+
+    def fused_scores(self, text: str, lang: str, dense: np.ndarray) -> np.ndarray:
+        """Per category (self.dense.category_ids order): dense cosine + normalised lexical + priors."""
+        scores = dense + self.prior
+        lexical = self.lexical_scores(text, lang)
+        if lexical:
+            # why a floor: one weak lexical hit (a corrected typo, a stray word) must not count as a full one
+            scale = LEXICAL_WEIGHT / max(max(lexical.values()), LEXICAL_FLOOR)
+            for cid, s in lexical.items():
+                scores[self.position[cid]] += s * scale
+        return scores
+
+    def _is_wordlike(self, word: str) -> bool:
+        """A known word, or one that could be a word: keyboard mashing ("qsdfghjk", "jkljkl") is not."""
+        if any(word in index.vocab.known for index in self.indexes.values()):
+            return True
+        return bool(_VOWEL.search(word)) and not _REPEATED.fullmatch(word)
+
+    def match(self, text: str, lang: str, limit: int = 5) -> list[CategoryMatch]:
+        if lang not in SUPPORTED_LANGS:
+            raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(SUPPORTED_LANGS)}")
+        text = (text or "")[:MAX_QUERY_CHARS]
+        content = content_words(text, "nl" if lang == "nl" else "fr")
+        if limit <= 0 or not any(self._is_wordlike(w) for w in content):
+            return []
+        query = encode([text])
+        # why: short small talk ("ok", "merci", "asdf") always lands near *some* category; a text closer to
+        # a known non-need than to every category is not a need at all.
+        dense = self.dense.scores(query)
+        if float((self.not_needs @ query.T).max()) >= float(dense.max()) + NOT_NEED_MARGIN:
+            return []
+        scores = self.fused_scores(text, lang, dense)
+        order = np.argsort(-scores, kind="stable")[:limit]
+        matched_words = tuple(content)[:8]
+        out = []
+        for i in order:
+            score = float(scores[i]) * SCORE_SCALE + SCORE_OFFSET
+            if score < MIN_SCORE:
+                break
+            cid = int(self.dense.category_ids[i])
+            out.append(CategoryMatch(cid, self.categories[cid].title(lang), round(score, 3), matched_words))
+        return out
+
+
+def _not_needs() -> list[str]:
+    with NOT_NEEDS.open(encoding="utf-8") as fh:
+        per_lang = yaml.safe_load(fh)["not_needs"]
+    return [str(text) for lang in SUPPORTED_LANGS for text in per_lang.get(lang) or []]
+
+
+def _dense_documents(cats: dict[int, Category], synonyms: dict[str, dict[int, list[str]]]) -> list[tuple[int, str]]:
+    """Short documents per category: titles, keywords, our synonyms and our citizen phrasings."""
+    docs: list[tuple[int, str]] = []
+    for cid, cat in cats.items():
+        docs += [(cid, cat.title_nl), (cid, cat.title_fr)]
+        if DENSE_KEYWORDS:
+            docs += [(cid, k) for k in (*cat.keywords_nl, *cat.keywords_fr)]
+        if DENSE_DESCRIPTIONS:
+            docs += [(cid, _first_sentence(d)) for d in (cat.description_nl, cat.description_fr) if d]
+    for per_lang in synonyms.values():
+        docs += [(cid, phrase) for cid, phrases in per_lang.items() for phrase in phrases]
+    with PHRASINGS.open(encoding="utf-8") as fh:
+        entries = yaml.safe_load(fh)["phrasings"] or []
+    for entry in entries:
+        for cid in entry["ids"]:
+            if cid not in cats:
+                raise ValueError(f"need_phrasings.yaml: unknown category id {cid}")
+            docs += [(cid, phrase) for lang in SUPPORTED_LANGS for phrase in entry.get(lang) or []]
+    return docs
+
+
+def _first_sentence(text: str) -> str:
+    return _SENTENCE.split(text, maxsplit=1)[0][:200]
 
 
 def _load_synonyms() -> dict[str, dict[int, list[str]]]:
@@ -199,3 +291,18 @@ def matcher() -> NeedMatcher:
 def match_needs(text: str, lang: str, limit: int = 5) -> list[CategoryMatch]:
     """The categories that best answer a citizen's need, best first (empty when nothing fits)."""
     return matcher().match(text, lang, limit)
+
+
+# The dialogue's contract with the matcher (api/services/intake.py): match_needs, NEED_THRESHOLD, is_confident.
+# Tuned on needs-dev + own dev: when confident, the top-1 was right about 9 times out of 10; when not, the
+# answer was in the top 3 about 8 times out of 10 (bench/needs_eval.py prints the current figures).
+NEED_THRESHOLD = 3.0  # a match scoring below this is a guess, not a need
+CONFIDENT_SCORE = 5.0  # the best match must score at least this ...
+CONFIDENT_MARGIN = 0.5  # ... and lead the runner-up by at least this much
+
+
+def is_confident(matches: list[CategoryMatch]) -> bool:
+    """True when the best match is sure enough to search on without asking the citizen back."""
+    if not matches or matches[0].score < max(NEED_THRESHOLD, CONFIDENT_SCORE):
+        return False
+    return len(matches) == 1 or matches[0].score - matches[1].score >= CONFIDENT_MARGIN

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import Float, Integer, bindparam, case, func, literal, select, text
+from sqlalchemy import Float, Integer, bindparam, case, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from kb import models as m
@@ -36,6 +36,7 @@ TEXT_ONLY_PENALTY = 4.0  # km²
 BOX_RADII_KM = (2.0, 5.0, 12.0)  # boxes tried around the citizen's place, then the whole table
 NEAREST_BOX_RADII_KM = (0.5, *BOX_RADII_KM)  # no need given: every service counts, start smaller
 _FTS_WORD = re.compile(r"^[a-z0-9]+$")
+REGION_EXTENTS = ("BE-BRU",)  # a service area with this extent serves the whole Brussels-Capital Region
 
 
 class SearchInputError(ValueError):
@@ -239,6 +240,26 @@ def search(
 
     ordered = sorted(hits.values(), key=lambda h: (h.key, h.service_id))[:limit]
     return SearchResult(ordered, matched, place)
+
+
+def region_wide(session: Session, category_ids: list[int], lang: str, limit: int) -> list[Hit]:
+    """Services of these categories that serve the whole region: a service area that is the region
+    (HSDS service_area.extent, ISO 3166-2 code), or no place of their own (a helpline, a website, a team
+    that comes to the citizen), so distance says nothing about them."""
+    known = categories()
+    terms = [term_uuid(c) for c in dict.fromkeys(category_ids) if c in known]
+    if not terms:
+        return []
+    speaks = _speaks(lang if lang in LANGS else "any")
+    whole_region = select(m.ServiceArea.service_id).where(m.ServiceArea.extent.in_(REGION_EXTENTS))
+    statement = (
+        select(S.service_id, func.max(case((speaks, 1), else_=0)).label("sp"))
+        .where(S.taxonomy_term_id.in_(terms), or_(S.latitude.is_(None), S.service_id.in_(whole_region)))
+        .group_by(S.service_id)
+        .order_by(func.max(case((speaks, 1), else_=0)).desc(), S.service_id)
+        .limit(max(1, min(limit, MAX_LIMIT)))
+    )
+    return [Hit(sid, NO_PLACE_KEY, speaks_language=bool(sp)) for sid, sp in session.execute(statement)]
 
 
 def _km(d2: float | None, place: PlaceMatch | None) -> float | None:

@@ -2,7 +2,8 @@
 
 Citizens type without accents, with typos and in two languages at once, so every comparison is made
 on accent-folded, lower-cased Snowball stems (Dutch Porter / French), and Dutch compounds are split
-against the known vocabulary ("huurachterstal" -> "huur" + "achterstal").
+against the known vocabulary ("huurachterstal" -> "huur" + "achterstal"). Edit distances and the
+nearest-word search come from rapidfuzz.
 """
 
 import re
@@ -10,6 +11,8 @@ import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP
 from spacy.lang.nl.stop_words import STOP_WORDS as NL_STOP
 
@@ -145,24 +148,8 @@ def content_words(text: str, lang: str) -> list[str]:
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance, giving up (returns limit + 1) once it exceeds `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        best = cur[0]
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-            best = min(best, cur[j])
-        if best > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
+    """Optimal-string-alignment distance (a swap of two letters counts once); limit + 1 once it exceeds `limit`."""
+    return OSA.distance(a, b, score_cutoff=limit)
 
 
 class Vocabulary:
@@ -180,15 +167,13 @@ class Vocabulary:
         if word in self.known or len(word) < 5:
             return None
         limit = 1 if len(word) < 8 else 2
-        best: tuple[int, int, str] | None = None
         # why: typos rarely hit the first letter; restricting to it keeps this fast and precise.
-        for cand in self._by_prefix.get(word[:1], ()):
-            d = edit_distance(word, cand, limit)
-            if d <= limit:
-                key = (d, abs(len(cand) - len(word)), cand)
-                if best is None or key < best:
-                    best = key
-        return best[2] if best else None
+        close = process.extract(
+            word, self._by_prefix.get(word[:1], ()), scorer=OSA.distance, score_cutoff=limit, limit=None
+        )
+        if not close:
+            return None
+        return min((d, abs(len(cand) - len(word)), cand) for cand, d, _ in close)[2]
 
     def split_compound(self, word: str) -> list[str] | None:
         """Split a Dutch compound into two known words ('thuisverpleging' -> thuis + verpleging)."""

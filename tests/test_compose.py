@@ -28,6 +28,8 @@ def test_single_host_production_services_with_healthchecks(compose):
     assert set(services) == {"postgres", "redis", "rasa", "actions", "api"}
     for name, service in services.items():
         assert "test" in service.get("healthcheck", {}), f"{name} has no healthcheck"
+        # A crashed process comes back by itself (Docker restarts it with a growing delay).
+        assert service.get("restart") in {"always", "unless-stopped"}, f"{name} is not restarted"
     assert any("/var/lib/postgresql/data" in v for v in services["postgres"]["volumes"])
 
 
@@ -43,7 +45,8 @@ def test_ports_agree_with_settings(compose):
     defaults = Settings(gbo_env="development")
     services = compose["services"]
     env = services["api"]["environment"]
-    assert services["api"]["ports"] == [f"{defaults.api_port}:{defaults.api_port}"]
+    # Published on the loopback only: citizens come through the host's reverse proxy.
+    assert services["api"]["ports"] == [f"127.0.0.1:{defaults.api_port}:{defaults.api_port}"]
     assert f"--port {defaults.api_port}" in " ".join(services["api"]["command"])
     assert urlparse(env["RASA_URL"]).port == defaults.rasa_port
     assert f"--port {defaults.rasa_port}" in " ".join(services["rasa"]["command"])
@@ -60,3 +63,15 @@ def test_rasa_gets_every_variable_its_production_endpoints_use(compose):
     tracker = yaml.safe_load(endpoints)
     assert tracker["tracker_store"]["dialect"] == "postgresql"
     assert tracker["lock_store"]["type"] == "redis"
+
+
+def test_only_the_proxy_is_trusted_for_forwarded_addresses(compose):
+    """The per-IP rate limit must count citizens: uvicorn believes X-Forwarded-For only from the proxy,
+    which (on the host) reaches the API through the compose network's gateway."""
+    api = compose["services"]["api"]
+    command = " ".join(api["command"])
+    assert "--proxy-headers" in command and '--forwarded-allow-ips "$$FORWARDED_ALLOW_IPS"' in command
+    trusted = re.fullmatch(r"\$\{FORWARDED_ALLOW_IPS:-([0-9.]+)\}", api["environment"]["FORWARDED_ALLOW_IPS"])
+    assert trusted, "FORWARDED_ALLOW_IPS must default to one address, never *"
+    gateways = [c["gateway"] for c in compose["networks"]["default"]["ipam"]["config"]]
+    assert trusted.group(1) in gateways

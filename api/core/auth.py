@@ -7,6 +7,7 @@ account, changing its role or logging out takes effect at once. Re-exported by a
 
 import hashlib
 import hmac
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -19,13 +20,22 @@ from sqlalchemy.orm import Session
 
 from api.core.config import Settings, get_settings
 from api.core.db import get_session
+from api.core.guards import SESSION_COOKIE
 from api.models_signals import ROLES, User
 
-SESSION_COOKIE = "gbo_session"
 JWT_ALGORITHM = "HS256"
 TOKEN_AUDIENCE = "gbo-staff"  # noqa: S105 - an audience name, not a secret
 
 _hasher = PasswordHasher()
+# argon2 takes 64 MiB and ~50 ms a check: at most this many at once, so a burst of sign-ins cannot exhaust
+# memory or starve the other requests; the rest wait up to HASHING_WAIT_SECONDS, then get "busy".
+HASHING_CONCURRENCY = 2
+HASHING_WAIT_SECONDS = 10.0
+_hashing_slots = threading.BoundedSemaphore(HASHING_CONCURRENCY)
+
+
+class SignInBusy(Exception):
+    """Too many sign-ins are being checked at this moment; the client should retry shortly."""
 # Verified against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
@@ -35,10 +45,14 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    if not _hashing_slots.acquire(timeout=HASHING_WAIT_SECONDS):
+        raise SignInBusy
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+    finally:
+        _hashing_slots.release()
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

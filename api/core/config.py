@@ -1,9 +1,17 @@
 """Application settings, read from the environment (and an optional .env file).
 
-Every setting has an embedded default for development, except secrets in production:
-with GBO_ENV=production the process refuses to start without real secrets.
+Every setting has an embedded default for development, except secrets. Development and test generate
+random secrets once, kept in var/dev-secrets.json (mode 0600). With GBO_ENV=production the process refuses
+to start unless SECRET_KEY and RASA_TOKEN are long, varied and found nowhere in the repository (staff
+tokens are derived from SECRET_KEY: a published value would let anyone forge a staff session).
 """
 
+import json
+import math
+import os
+import secrets
+import subprocess
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,7 +20,11 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEV_SECRET = "dev-only-insecure-secret"  # noqa: S105 - refused in production below
+SECRET_NAMES = ("secret_key", "rasa_token")
+DEV_SECRETS_FILE = REPO_ROOT / "var" / "dev-secrets.json"
+MIN_SECRET_CHARS = 32
+MIN_SECRET_DISTINCT_CHARS = 12
+MIN_SECRET_BITS = 100  # estimated from the character frequencies (Shannon) times the length; 32 hex: ~110
 
 
 class ConfigError(Exception):
@@ -34,8 +46,14 @@ class Settings(BaseSettings):
 
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_port: int = Field(5005, ge=1, le=65535)
-    rasa_token: str = DEV_SECRET
-    rasa_timeout_seconds: float = Field(2.5, gt=0, le=60)
+    rasa_token: str = ""  # empty: development generates one (var/dev-secrets.json); production refuses
+    # How long the API waits for Rasa's answer to a message before giving up (the turn is then undone in
+    # Rasa and the citizen gets the onthaal's number); a slow answer under load is not a failure.
+    rasa_timeout_seconds: float = Field(45, gt=0, le=300)
+    # After this long, a socket client is told "a moment, your message is kept" (once per message).
+    rasa_slow_notice_seconds: float = Field(2.5, gt=0, le=300)
+    # Rasa processes serving the model, on RASA_PORT, RASA_PORT+1, ...; each conversation stays on one.
+    rasa_workers: int = Field(1, ge=1, le=16)
     action_server_url: str = "http://127.0.0.1:5055"
     action_server_port: int = Field(5055, ge=1, le=65535)
     # Embedded mode: Rasa's SQL tracker store is this SQLite file (production: bot/endpoints.production.yml).
@@ -84,8 +102,16 @@ class Settings(BaseSettings):
     handover_check_interval_seconds: float = Field(30, ge=0)
     # A resolved case (and its conversation, contact details included) is kept this many days.
     handover_retention_days: int = Field(30, ge=1, le=3650)
+    # Sociale kaart: a service not verified for this many days is in the review queue (/kaart/).
+    stale_after_days: int = Field(365, ge=1, le=3650)
 
-    secret_key: str = DEV_SECRET
+    secret_key: str = ""  # as rasa_token
+    # A citizen's conversation token that has not been used for this many minutes no longer opens the
+    # conversation (401): a shared or lost device does not keep it open. Measured from its last message.
+    citizen_idle_minutes: int = Field(60, ge=1, le=7 * 24 * 60)
+    # Addresses (comma-separated) of the reverse proxy whose X-Forwarded-For the API believes; the per-IP
+    # rate limit then counts each citizen, not the proxy. Passed to uvicorn's --forwarded-allow-ips.
+    forwarded_allow_ips: str = "127.0.0.1"
     # Staff sign-in (onthaal, ELZ, admin): lifetime of a bearer token and of the web session cookie.
     access_token_minutes: int = Field(480, ge=5, le=7 * 24 * 60)
 
@@ -98,15 +124,20 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _no_dev_secrets_in_production(self) -> "Settings":
-        if self.gbo_env == "production":
-            for name in ("secret_key", "rasa_token"):
-                value = getattr(self, name)
-                if value == DEV_SECRET or len(value) < 16:
-                    raise ValueError(
-                        f"{name.upper()} must be set to a random value of at least 16 characters "
-                        "when GBO_ENV=production"
-                    )
+    def _real_secrets(self) -> "Settings":
+        if self.gbo_env != "production":
+            for name in SECRET_NAMES:
+                if not getattr(self, name):
+                    setattr(self, name, development_secret(name))
+            return self
+        for name in SECRET_NAMES:
+            problem = secret_problem(getattr(self, name))
+            if problem:
+                raise ValueError(
+                    f"{name.upper()} {problem} (GBO_ENV=production); generate one with `openssl rand -hex 32`"
+                )
+        if self.secret_key == self.rasa_token:
+            raise ValueError("SECRET_KEY and RASA_TOKEN must differ (GBO_ENV=production)")
         return self
 
     @property
@@ -124,6 +155,77 @@ class Settings(BaseSettings):
     @property
     def allowed_frame_ancestors(self) -> list[str]:
         return _split(self.frame_ancestors)
+
+
+# --- secrets -----------------------------------------------------------------------------------------
+
+
+def secret_problem(value: str) -> str | None:
+    """Why a production secret is not good enough, or None."""
+    if not value:
+        return "is not set"
+    if len(value) < MIN_SECRET_CHARS:
+        return f"is too short: use at least {MIN_SECRET_CHARS} random characters"
+    counts = Counter(value)
+    bits = -sum(n * math.log2(n / len(value)) for n in counts.values())
+    if len(counts) < MIN_SECRET_DISTINCT_CHARS or bits < MIN_SECRET_BITS:
+        return "is too plain (too few different characters): use a random value"
+    if value in repository_texts():
+        return "appears in the repository (e.g. .env.example): it is public, use a new random value"
+    return None
+
+
+@lru_cache(maxsize=1)
+def repository_texts() -> str:
+    """The text of the repository's tracked files (one string), read once: a secret found in it is public.
+    Without git (the production image), every file under REPO_ROOT except local data and environments."""
+    try:
+        listed = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "ls-files", "-z"], capture_output=True, timeout=10, check=True
+        ).stdout.decode().split("\0")
+        paths = [REPO_ROOT / name for name in listed if name]
+    except (OSError, subprocess.SubprocessError):
+        skip = {".git", ".venvs", "node_modules", "var", "models", "build", "__pycache__", ".pytest_cache"}
+        paths = []
+        for folder, dirs, files in os.walk(REPO_ROOT):
+            dirs[:] = [d for d in dirs if d not in skip]
+            paths += [Path(folder, f) for f in files if not (f.startswith(".env") and f != ".env.example")]
+    texts = []
+    for path in paths:
+        try:
+            if path.is_file() and path.stat().st_size <= 2_000_000:
+                texts.append(path.read_bytes().decode("utf-8", errors="ignore"))
+        except OSError:
+            continue
+    return "\n".join(texts)
+
+
+def development_secret(name: str, path: Path | None = None) -> str:
+    """A random secret made once for this checkout (development, test) and reused by every process."""
+    path = path or DEV_SECRETS_FILE
+    for _attempt in range(3):
+        try:
+            stored = json.loads(path.read_text())
+            if all(isinstance(stored.get(n), str) and len(stored[n]) >= MIN_SECRET_CHARS for n in SECRET_NAMES):
+                return stored[name]
+            path.unlink()  # damaged: made anew below
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, AttributeError):
+            path.unlink(missing_ok=True)
+        # Every secret at once, in a private file, linked into place only if no other process was first.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump({n: secrets.token_urlsafe(32) for n in SECRET_NAMES}, handle)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: read theirs
+        finally:
+            temporary.unlink(missing_ok=True)
+    raise OSError(f"cannot keep development secrets in {path}")
 
 
 def _split(value: str) -> list[str]:

@@ -6,8 +6,16 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.core.auth import SESSION_COOKIE, authenticate, create_access_token, current_user
+from api.core.auth import (
+    SESSION_COOKIE,
+    SignInBusy,
+    authenticate,
+    create_access_token,
+    current_user,
+    normalise_email,
+)
 from api.core.config import REPO_ROOT, get_settings
 from api.core.db import get_session
 from api.models_signals import User
@@ -26,7 +34,7 @@ def _cookie_secure(request: Request) -> bool:
 
 
 @router.post("/api/v1/auth/token")
-def issue_token(
+async def issue_token(
     request: Request,
     response: Response,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -34,11 +42,28 @@ def issue_token(
 ) -> dict:
     if len(form.username) > MAX_FIELD_CHARS or len(form.password) > MAX_FIELD_CHARS:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "e-mail or password too long")
-    user = authenticate(session, form.username, form.password)
+    throttle = request.app.state.login_throttle
+    account, ip = normalise_email(form.username), request.client.host if request.client else None
+    wait = await throttle.retry_after(account, ip)
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, "too many failed sign-ins: try again later",
+            headers={"Retry-After": str(wait)},
+        )
+    try:
+        # argon2 is slow on purpose: off the event loop, so other requests go on meanwhile.
+        user = await run_in_threadpool(authenticate, session, form.username, form.password)
+    except SignInBusy:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "sign-in is busy: try again in a few seconds",
+            headers={"Retry-After": "5"},
+        ) from None
     if user is None:
+        await throttle.failed(account, ip)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "wrong e-mail or password", headers={"WWW-Authenticate": "Bearer"}
         )
+    await throttle.succeeded(account)
     token = create_access_token(user)
     response.set_cookie(
         SESSION_COOKIE,

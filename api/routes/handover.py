@@ -8,13 +8,14 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.core.config import REPO_ROOT, get_settings
 from api.core.db import get_session
 from api.core.security import require_role
 from api.models_signals import User
 from api.services import handover
-from api.services.conversation import authorize
+from api.services.conversation import ConversationExpired, authorize, expired_message
 
 router = APIRouter(tags=["handover"])
 ONTHAAL_DIR = REPO_ROOT / "api" / "static" / "onthaal"
@@ -76,7 +77,7 @@ async def claim_handover(case_id: int, request: Request, session: DbSession, use
         case = await handover.claim(session, get_settings(), _events(request), case_id, user)
     except handover.HandoverError as exc:
         raise _fail(exc) from None
-    return handover.case_view(session, case, with_transcript=True)
+    return await run_in_threadpool(handover.case_view, session, case, with_transcript=True)
 
 
 @router.post("/api/v1/handovers/{case_id}/messages", status_code=201)
@@ -96,7 +97,7 @@ async def release_handover(case_id: int, request: Request, session: DbSession, u
         case = await handover.release(session, get_settings(), _events(request), case_id, user)
     except handover.HandoverError as exc:
         raise _fail(exc) from None
-    return handover.case_view(session, case)
+    return await run_in_threadpool(handover.case_view, session, case)
 
 
 @router.post("/api/v1/handovers/{case_id}/called-back")
@@ -119,7 +120,7 @@ async def resolve_handover(
         )
     except handover.HandoverError as exc:
         raise _fail(exc) from None
-    return handover.case_view(session, case)
+    return await run_in_threadpool(handover.case_view, session, case)
 
 
 bearer = HTTPBearer(auto_error=False, description="The citizen's conversation token")
@@ -132,7 +133,13 @@ async def leave_callback(
 ) -> dict:
     """The citizen leaves a phone number or e-mail address for a call back (consent required). Kept only on
     the handover case, deleted with it."""
-    conversation = authorize(session, conversation_id, credentials.credentials if credentials else None)
+    try:
+        conversation = await run_in_threadpool(
+            authorize, session, conversation_id, credentials.credentials if credentials else None
+        )
+    except ConversationExpired:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, expired_message(get_settings()),
+                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
     if conversation is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown conversation or wrong token",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -21,6 +21,10 @@ Elz = Annotated[User, Depends(require_role("elz"))]
 DB = Annotated[Session, Depends(get_session)]
 ListParam = Annotated[list[str] | None, Query(max_length=svc.MAX_FILTER_VALUES)]
 DateParam = Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD or YYYY-MM")]
+DemoParam = Annotated[
+    Literal["include", "exclude", "only"],
+    Query(description="signals found against the DEMO directory: include (with their count), exclude, only"),
+]
 
 
 Barrier = Literal["waiting_list", "cost", "distance", "language", "accessibility", "refusal", "other"]
@@ -44,9 +48,9 @@ class TriageIn(BaseModel):
     note: str | None = Field(None, max_length=svc.MAX_NOTE_CHARS)
 
 
-def _filter(date_from, date_to, types, categories, communes, statuses=None) -> svc.SignalFilter:
+def _filter(date_from, date_to, types, categories, communes, statuses=None, demo=None) -> svc.SignalFilter:
     try:
-        return svc.build_filter(date_from, date_to, types, categories, communes, statuses)
+        return svc.build_filter(date_from, date_to, types, categories, communes, statuses, demo)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
 
@@ -76,8 +80,9 @@ def list_signals(
     status: ListParam = None,
     limit: Annotated[int, Query(ge=1, le=svc.MAX_LIST_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    demo: DemoParam = "include",
 ) -> dict:
-    f = _filter(date_from, date_to, type, category, commune, status)
+    f = _filter(date_from, date_to, type, category, commune, status, demo)
     items, total = svc.list_signals(session, f, limit, offset)
     return {
         "items": [export.signal_json(session, s) for s in items],
@@ -98,8 +103,9 @@ def report(
     category: ListParam = None,
     commune: ListParam = None,
     format: Literal["json", "csv"] = "json",  # noqa: A002
+    demo: DemoParam = "include",
 ) -> Response | dict:
-    f = _filter(date_from, date_to, type, category, commune)
+    f = _filter(date_from, date_to, type, category, commune, demo=demo)
     try:
         dims = svc.parse_group_by(group_by)
         result = svc.build_report(session, dims, f)
@@ -127,8 +133,9 @@ def escalations(
     commune: ListParam = None,
     format: Literal["html", "csv"] = "html",  # noqa: A002
     lang: Literal["nl", "fr"] = "nl",
+    demo: DemoParam = "include",
 ) -> Response:
-    f = _filter(date_from, date_to, type, category, commune)
+    f = _filter(date_from, date_to, type, category, commune, demo=demo)
     try:
         result = svc.escalation_report(session, f)
     except ValueError as exc:

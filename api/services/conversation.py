@@ -6,7 +6,9 @@ Messages go to Rasa's REST channel; when Rasa cannot answer in time the API answ
 citizen's language, with the onthaal's phone number and hours.
 
 Access: a conversation id is unguessable, and a citizen's client also holds a session token whose
-sha256 is kept on the conversation; only id + token reach a conversation (`authorize`).
+sha256 is kept on the conversation; only id + token reach a conversation (`authorize`), and only while
+the conversation is in use: CITIZEN_IDLE_MINUTES after its last message the token no longer opens it
+(unless a person at the onthaal holds it), so a shared or lost device does not keep it open.
 """
 
 import asyncio
@@ -16,6 +18,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -23,13 +26,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import i18n
-from api.core.config import Settings
+from api.core.config import Settings, get_settings
 from api.models import AUTHORS, Conversation, Message, utcnow
-from api.services.language import SUPPORTED, detect_language
+from api.services.language import SUPPORTED, conversation_language
+from api.services.rasa_client import RasaUnavailable, rasa_client
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 5000
+REPLY_LANGUAGE_TIMEOUT_SECONDS = 2.0  # asking Rasa which language it answered in (else: the API's estimate)
 # What of a bot reply the transcript keeps besides its text.
 PAYLOAD_KEYS = ("buttons", "custom", "image", "attachment")
 
@@ -41,6 +46,10 @@ class ConversationEvents(Protocol):
 
     async def forgotten(self, conversation_id: str) -> None: ...
 
+    async def assistant_typing(self, conversation_id: str, typing: bool) -> None: ...
+
+    async def assistant_slow(self, conversation_id: str, lang: str) -> None: ...
+
 
 class NoLiveEvents:
     """For callers without live clients (the command line, unit tests)."""
@@ -49,6 +58,12 @@ class NoLiveEvents:
         return None
 
     async def forgotten(self, conversation_id: str) -> None:
+        return None
+
+    async def assistant_typing(self, conversation_id: str, typing: bool) -> None:
+        return None
+
+    async def assistant_slow(self, conversation_id: str, lang: str) -> None:
         return None
 
 
@@ -75,9 +90,21 @@ def start_conversation(session: Session, channel: str, language: str | None = No
     return Started(conversation, token)
 
 
-def authorize(session: Session, conversation_id: str | None, token: str | None) -> Conversation | None:
+class ConversationExpired(Exception):
+    """The token is the right one, but the conversation was idle too long: the client starts a new one."""
+
+
+def expired_message(settings: Settings) -> str:
+    return (f"this conversation ended after {settings.citizen_idle_minutes} minutes without a message: "
+            "start a new one with POST /api/v1/conversations")
+
+
+def authorize(
+    session: Session, conversation_id: str | None, token: str | None, settings: Settings | None = None
+) -> Conversation | None:
     """The conversation when the token is the one handed out for it; None otherwise (unknown id,
-    wrong or missing token: the caller cannot tell which, on purpose)."""
+    wrong or missing token: the caller cannot tell which, on purpose). Raises ConversationExpired when
+    the token is right but the conversation has been idle longer than CITIZEN_IDLE_MINUTES."""
     if not conversation_id or not token or len(conversation_id) > 64 or len(token) > 200:
         return None
     conversation = session.get(Conversation, conversation_id)
@@ -85,7 +112,21 @@ def authorize(session: Session, conversation_id: str | None, token: str | None) 
         return None
     if not hmac.compare_digest(conversation.token_hash, hash_token(token)):
         return None
+    if is_idle(session, conversation, settings or get_settings()):
+        raise ConversationExpired(conversation_id)
     return conversation
+
+
+def is_idle(session: Session, conversation: Conversation, settings: Settings) -> bool:
+    last = conversation.last_activity_at
+    if last.tzinfo is None:  # SQLite returns naive datetimes (stored as UTC)
+        last = last.replace(tzinfo=UTC)
+    if utcnow() - last <= timedelta(minutes=settings.citizen_idle_minutes):
+        return False
+    from api.services.handover import open_case_for
+
+    # A citizen waiting for the onthaal (or a call back) may be silent a long time: that case stays theirs.
+    return open_case_for(session, conversation.id) is None
 
 
 # --- transcript -----------------------------------------------------------------------------------
@@ -132,27 +173,35 @@ def unavailable_reply(settings: Settings, conversation_id: str, lang: str) -> di
 
 
 def answer_language(conversation: Conversation, text: str, requested: str | None) -> str:
-    if requested in SUPPORTED:
-        return requested
-    return conversation.language or detect_language(text).lang or i18n.DEFAULT_LANGUAGE
+    """The API's own estimate, by the assistant's rule (a button's payload says nothing about language);
+    light: the API needs it only when Rasa cannot say, not worth lingua's models in every API process."""
+    return conversation_language("" if text.startswith("/") else text, current=conversation.language,
+                                 requested=requested, default=i18n.DEFAULT_LANGUAGE, light=True)
 
 
-async def ask_assistant(settings: Settings, conversation_id: str, text: str, lang: str | None) -> list[dict]:
-    """Rasa's replies; raises httpx.HTTPError, TimeoutError or ValueError when Rasa cannot answer in time."""
-    payload = {"sender": conversation_id, "message": text, "metadata": {"lang": lang} if lang else {}}
-    # One deadline for the whole exchange (httpx's timeout applies to each phase separately).
-    async with asyncio.timeout(settings.rasa_timeout_seconds), httpx.AsyncClient(
-        timeout=settings.rasa_timeout_seconds
-    ) as client:
-        response = await client.post(f"{settings.rasa_url}/webhooks/rest/webhook", json=payload)
-    response.raise_for_status()
-    replies = response.json()
-    if not isinstance(replies, list) or not all(isinstance(r, dict) for r in replies):
-        raise ValueError("Rasa answered something else than a list of messages")
-    if not replies:
-        # What Rasa does when a custom action fails (action server down): the citizen would get nothing.
-        raise ValueError("Rasa answered no message")
-    return replies
+async def ask_assistant(
+    settings: Settings, conversation_id: str, text: str, lang: str | None,
+    on_slow: Callable[[], Awaitable[None]] | None = None,
+) -> list[dict]:
+    """Rasa's replies; raises RasaUnavailable when Rasa cannot answer (see api.services.rasa_client)."""
+    metadata = {"lang": lang} if lang else {}
+    return await rasa_client(settings).turn(conversation_id, text, metadata, on_slow=on_slow)
+
+
+async def assistant_language(settings: Settings, conversation_id: str) -> str | None:
+    """The language the assistant just answered in: its `language` slot (action_read_message sets it on
+    every message; the reply's texts were chosen on it). None when Rasa does not say at once."""
+    client = rasa_client(settings)
+    try:
+        response = await client.client(client.url_for(conversation_id)).get(
+            f"/conversations/{conversation_id}/tracker", timeout=REPLY_LANGUAGE_TIMEOUT_SECONDS,
+            params={"include_events": "NONE", "token": settings.rasa_token},
+        )
+        response.raise_for_status()
+        lang = response.json()["slots"]["language"]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return None
+    return lang if lang in SUPPORTED else None
 
 
 # A bot reply whose custom.type is a key here makes the API act after delivering the reply.
@@ -187,25 +236,45 @@ async def handle_citizen_message(
 ) -> list[dict[str, Any]]:
     """Store the citizen's message, get the assistant's replies (or the API's own when Rasa cannot
     answer), store and deliver them, then do what their custom types ask."""
+    # Database work and language detection run in a worker thread (one at a time: the session is not
+    # shared concurrently), so a database waiting for a lock never freezes the event loop.
     requested = requested_lang if requested_lang in SUPPORTED else None
     if requested:
         conversation.language = requested
-    record_message(session, conversation, "citizen", text)
     from api.services.handover import takes_citizen_message
 
-    if takes_citizen_message(session, conversation):
+    def store_citizen_message() -> bool:
+        record_message(session, conversation, "citizen", text)
+        return takes_citizen_message(session, conversation)
+
+    if await asyncio.to_thread(store_citizen_message):
         return []  # a person at the onthaal holds the conversation: stored for them, not sent to Rasa
     conversation_id = conversation.id
+
+    async def tell_slow() -> None:  # the answer takes long: say the message is kept (live clients only)
+        lang = await asyncio.to_thread(answer_language, conversation, text, requested)
+        await events.assistant_slow(conversation_id, lang)
+
+    await events.assistant_typing(conversation_id, True)
     try:
-        replies = await ask_assistant(settings, conversation_id, text, requested)
-    except (httpx.HTTPError, TimeoutError, ValueError) as exc:
-        logger.warning("assistant unavailable for a message: %s", type(exc).__name__)
-        lang = answer_language(conversation, text, requested)
+        replies = await ask_assistant(settings, conversation_id, text, requested, on_slow=tell_slow)
+    except RasaUnavailable as exc:
+        logger.warning("assistant unavailable for a message: %s", exc)
+        lang = await asyncio.to_thread(answer_language, conversation, text, requested)
         conversation.language = conversation.language or lang
         replies = [unavailable_reply(settings, conversation_id, lang)]
-    replies = [{**reply, "recipient_id": conversation_id} for reply in replies]
-    for reply in replies:
-        record_message(session, conversation, "bot", reply.get("text"), reply_payload(reply))
+    else:
+        # Clients follow the language of the replies (metadata.lang, which Rasa widgets ignore).
+        lang = await assistant_language(settings, conversation_id) or await asyncio.to_thread(
+            answer_language, conversation, text, requested)
+        conversation.language = lang
+    replies = [{**reply, "recipient_id": conversation_id, "metadata": {"lang": lang}} for reply in replies]
+
+    def store_replies() -> None:
+        for reply in replies:
+            record_message(session, conversation, "bot", reply.get("text"), reply_payload(reply))
+
+    await asyncio.to_thread(store_replies)
     for reply in replies:
         await events.bot_uttered(conversation_id, reply)
     for reply in replies:
@@ -220,7 +289,7 @@ async def post_worker_message(
 ) -> dict[str, Any]:
     """An onthaal worker writes to the citizen (used by the handover console): stored once, delivered live
     to every client of the conversation, marked as the worker's (socket.io: metadata.author)."""
-    record_message(session, conversation, "worker", text)
+    await asyncio.to_thread(record_message, session, conversation, "worker", text)
     reply = {"recipient_id": conversation.id, "text": text}
     await events.bot_uttered(conversation.id, reply, author="worker")
     return reply

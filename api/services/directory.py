@@ -14,9 +14,14 @@ from api import i18n
 from kb import models as m
 from kb.hours import as_text, open_now, structured
 from kb.hsds import DEMO_MARK, pick
-from kb.search import SearchInputError, search
+from kb.search import SearchInputError, region_wide, search
 
 __all__ = ["SearchInputError", "load_services", "search_services", "service_dict"]
+
+# "Near" the citizen: in their own commune, or within this distance (a neighbouring street across a
+# commune border). Farther, the answer says so ("the nearest is 3 km from Schaerbeek").
+NEAR_KM = 2.0
+REGION_WIDE_SHARE = 1  # when nothing is near, this many of the places go to services for the whole region
 
 
 def search_services(
@@ -29,20 +34,41 @@ def search_services(
 ) -> dict:
     """Services answering a need, nearest first from the citizen's place, in their language first.
 
-    Returns {"services": [service dict], "categories": [{"id","name","score"}], "place": {...} | None}.
+    The search reaches the whole region: when nothing is near the citizen's place, the nearest ones
+    farther away come, with services that serve the whole region (no place of their own); "reach" says
+    which: "near", "region" (nothing near; "nearest_km" is how far the nearest located one is) or
+    "none" (nothing anywhere in the region).
+
+    Returns {"services": [service dict], "categories": [{"id","name","score"}], "place": {...} | None,
+    "reach": "near" | "region" | "none", "nearest_km": float | None}.
     Raises SearchInputError for an unknown postcode or category id.
     """
     result = search(session, q=q, category_ids=category_ids, postcode=postcode, lang=lang, limit=limit)
-    services, attributes = load_services(session, [h.service_id for h in result.hits])
+    hits = result.hits
+    near = _near_ids(session, result)
+    if result.place is not None and hits and not near:
+        # nothing near: keep room for services that serve the whole region, after the nearest ones
+        cat_ids = [c.id for c in result.categories]
+        shown = {x.service_id for x in hits}
+        if not any(h.distance_km is None for h in hits):  # none for the whole region among them yet
+            wide = region_wide(session, cat_ids, lang, REGION_WIDE_SHARE + len(hits))
+            regional = [h for h in wide if h.service_id not in shown][:REGION_WIDE_SHARE]
+        else:
+            regional = []
+        if regional:
+            hits = [*hits[: max(0, limit - len(regional))], *regional][:limit]
+    services, attributes = load_services(session, [h.service_id for h in hits])
     matched_ids = {c.id for c in result.categories}
     text_lang = "fr" if lang == "fr" else "nl"
     place_label = result.place.label(text_lang) if result.place else None
     out = []
-    for hit in result.hits:
+    for hit in hits:
         service = services.get(hit.service_id)
         if service is None:  # deleted between the ranking and the reading (another transaction)
             continue
         item = service_dict(service, lang, attributes.get(service.id, []))
+        if lang == "en":  # the taxonomy has no English: our English names where we have them
+            item["categories"] = [{**c, "name": english_name(c["id"], c["name"])} for c in item["categories"]]
         why = []
         for cat in item["categories"]:
             if cat["id"] in matched_ids:
@@ -56,11 +82,44 @@ def search_services(
         item["why"] = why
         item["distance_km"] = hit.distance_km
         out.append(item)
+    located = [h.distance_km for h in hits if h.distance_km is not None]
+    if not out:
+        reach = "none"
+    elif result.place is None or near:
+        reach = "near"
+    else:
+        reach = "region"
     return {
         "services": out,
         "categories": [{"id": c.id, "name": c.name, "score": c.score} for c in result.categories],
         "place": result.place.as_dict() if result.place else None,
+        "reach": reach,
+        "nearest_km": min(located) if located and reach == "region" else None,
     }
+
+
+def english_name(category_id: int, fallback: str) -> str:
+    from api.services.intake import english_names  # why here: intake imports the need matcher
+
+    return english_names().get(category_id, fallback)
+
+
+def _near_ids(session: Session, result) -> set[str]:
+    """The hits near the citizen: within NEAR_KM, or with an address in the citizen's commune."""
+    place = result.place
+    if place is None or place.commune is None:
+        return set()
+    near = {h.service_id for h in result.hits if h.distance_km is not None and h.distance_km <= NEAR_KM}
+    others = [h.service_id for h in result.hits if h.service_id not in near and h.distance_km is not None]
+    if others:
+        postcodes = set(place.commune.postcodes)
+        rows = session.execute(
+            select(m.ServiceAtLocation.service_id, m.Address.postal_code)
+            .join(m.Address, m.Address.location_id == m.ServiceAtLocation.location_id)
+            .where(m.ServiceAtLocation.service_id.in_(others))
+        )
+        near.update(sid for sid, postal_code in rows if postal_code in postcodes)
+    return near
 
 
 def load_services(session: Session, ids: list[str]) -> tuple[dict[str, SimpleNamespace], dict[str, list]]:

@@ -23,7 +23,7 @@ class RateLimiter:
         if settings.redis_url:
             import redis.asyncio as redis
 
-            self._redis = redis.Redis.from_url(settings.redis_url)
+            self._redis = redis.Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
 
     async def _hit(self, kind: str, key: str) -> int:
         window = int(time.time() // WINDOW_SECONDS)

@@ -13,9 +13,14 @@ Events, as Rasa 3.6 (rasa/core/channels/socketio.py) with session persistence:
   The conversation is the one bound to the socket by session_request; a session_id in the message is
   never trusted.
 - server `conversation_forgotten` {session_id} when the conversation was deleted.
+- server `session_expired` {session_id} when the conversation asked for (or bound to this socket) was idle
+  longer than CITIZEN_IDLE_MINUTES: a new conversation follows (`session_credentials`, `session_confirm`).
+Database work runs in worker threads (asyncio.to_thread), never on the event loop: a database waiting for a
+lock must not freeze every other socket.
 Metadata comes under `customData` (Rasa's credentials key `metadata_key`; `metadata` is accepted too).
 """
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -26,11 +31,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import i18n
 from api.core.config import Settings
+from api.core.text_input import has_forbidden_characters
 from api.models import Conversation
 from api.services.conversation import (
     MAX_MESSAGE_CHARS,
+    ConversationExpired,
     authorize,
     handle_citizen_message,
+    is_idle,
     start_conversation,
     transcript,
 )
@@ -47,7 +55,8 @@ def socket_messages(reply: dict[str, Any], author: str = "bot") -> list[dict[str
     """A REST-shaped reply as Rasa's socketio output channel emits it (OutputChannel.send_response):
     text in parts split on blank lines, buttons as quick_replies on the last part, then image,
     attachment and custom, each its own `bot_uttered`. Widgets match these shapes key by key, so
-    nothing else is added, except `metadata.author` on a worker's messages."""
+    nothing else is added, except `metadata`: `author` on a worker's messages, `lang` (the reply's
+    language) on the assistant's."""
     messages: list[dict[str, Any]] = []
     text = reply.get("text")
     if isinstance(text, str) and text.strip():
@@ -66,9 +75,13 @@ def socket_messages(reply: dict[str, Any], author: str = "bot") -> list[dict[str
         messages.append({"attachment": reply["attachment"]})
     if isinstance(reply.get("custom"), dict):
         messages.append({"custom": reply["custom"]})
+    given = reply.get("metadata") if isinstance(reply.get("metadata"), dict) else {}
+    metadata = {"lang": given["lang"]} if given.get("lang") else {}
     if author != "bot":
+        metadata["author"] = author
+    if metadata:
         for message in messages:
-            message["metadata"] = {"author": author}
+            message["metadata"] = dict(metadata)
     return messages
 
 
@@ -111,7 +124,13 @@ class CitizenSocketServer:
         self.session_factory = session_factory
         self.limiter = limiter
         manager = (
-            socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+            # JSON messages (python-socketio >= 5.12 no longer pickles); a password goes in REDIS_URL
+            # (redis://:password@host:6379/0). A connect timeout and health checks so a silent Redis is
+            # noticed; no read timeout, since the subscriber waits for messages by design.
+            socketio.AsyncRedisManager(
+                settings.redis_url, channel=settings.redis_channel,
+                redis_options={"socket_connect_timeout": 5, "health_check_interval": 30},
+            )
             if settings.redis_url else None
         )
         self.sio = socketio.AsyncServer(
@@ -143,6 +162,18 @@ class CitizenSocketServer:
         await self.sio.emit("conversation_forgotten", {"session_id": conversation_id}, room=conversation_id)
         await self.sio.close_room(conversation_id)
 
+    async def assistant_typing(self, conversation_id: str, typing: bool) -> None:
+        """Our widget shows "typing..." while the assistant works (other Rasa widgets ignore the event)."""
+        await self.sio.emit("bot_typing", {"session_id": conversation_id, "typing": typing}, room=conversation_id)
+
+    async def assistant_slow(self, conversation_id: str, lang: str) -> None:
+        """The answer takes long under load: say the message is kept (not stored: about the channel)."""
+        await self.sio.emit(
+            "bot_uttered",
+            {"text": i18n.text("api_assistant_slow", lang), "custom": {"type": "assistant_slow"}},
+            room=conversation_id,
+        )
+
     # --- client events ----------------------------------------------------------------------------
     async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
         token = auth.get("token") if isinstance(auth, dict) and isinstance(auth.get("token"), str) else None
@@ -153,13 +184,18 @@ class CitizenSocketServer:
         """Resume the conversation (id + token) or start one; the conversation id bound to sid."""
         state = await self.sio.get_session(sid)
         token = token if isinstance(token, str) else state.get("token")
+        requested_id = requested_id if isinstance(requested_id, str) else None
         with self.session_factory() as session:
-            conversation = authorize(session, requested_id if isinstance(requested_id, str) else None, token)
+            try:
+                conversation = await asyncio.to_thread(authorize, session, requested_id, token, self.settings)
+            except ConversationExpired:
+                conversation = None
+                await self.sio.emit("session_expired", {"session_id": requested_id}, to=sid)
             if conversation is None:
                 if not await self.limiter.allow(None, state.get("ip")):
                     await self._say(sid, "api_rate_limited", lang)
                     return None
-                started = start_conversation(session, "socketio", lang)
+                started = await asyncio.to_thread(start_conversation, session, "socketio", lang)
                 conversation_id = started.conversation.id
                 await self.sio.emit(
                     "session_credentials", {"session_id": conversation_id, "token": started.token}, to=sid
@@ -167,11 +203,11 @@ class CitizenSocketServer:
                 history = None
             else:
                 conversation_id = conversation.id
-                history = transcript(session, conversation_id)
+                history = await asyncio.to_thread(transcript, session, conversation_id)
         state["conversation_id"] = conversation_id
         await self.sio.save_session(sid, state)
         await self.sio.enter_room(sid, conversation_id)
-        self._presence(conversation_id, True)
+        await asyncio.to_thread(self._presence, conversation_id, True)
         await self.sio.emit("session_confirm", conversation_id, to=sid)
         if history is not None:
             messages = [history_message(m) for m in history]
@@ -192,6 +228,9 @@ class CitizenSocketServer:
         if len(text) > MAX_MESSAGE_CHARS:
             await self._say(sid, "api_message_too_long", lang, limit=str(MAX_MESSAGE_CHARS))
             return
+        if has_forbidden_characters(text):
+            await self._say(sid, "api_message_control_characters", lang)
+            return
         state = await self.sio.get_session(sid)
         conversation_id = state.get("conversation_id") or await self._bind(sid, None, None, lang)
         if conversation_id is None:
@@ -200,10 +239,20 @@ class CitizenSocketServer:
             await self._say(sid, "api_rate_limited", lang)
             return
         with self.session_factory() as session:
-            conversation = session.get(Conversation, conversation_id)
+            conversation = await asyncio.to_thread(session.get, Conversation, conversation_id)
             if conversation is None:  # forgotten meanwhile
                 await self.sio.emit("conversation_forgotten", {"session_id": conversation_id}, to=sid)
                 return
+            if await asyncio.to_thread(is_idle, session, conversation, self.settings):
+                # The tab stayed open but nobody wrote for too long: the next writer starts afresh.
+                await self.sio.emit("session_expired", {"session_id": conversation_id}, to=sid)
+                await self.sio.leave_room(sid, conversation_id)
+                state.pop("conversation_id", None)
+                await self.sio.save_session(sid, state)
+                new_id = await self._bind(sid, None, None, lang)
+                conversation = new_id and await asyncio.to_thread(session.get, Conversation, new_id)
+                if not conversation:
+                    return
             await handle_citizen_message(session, self.settings, self, conversation, text, lang)
 
     async def disconnect(self, sid: str, *_args: Any) -> None:
@@ -212,7 +261,7 @@ class CitizenSocketServer:
         except KeyError:
             return
         if state.get("conversation_id"):
-            self._presence(state["conversation_id"], False)
+            await asyncio.to_thread(self._presence, state["conversation_id"], False)
 
     def _presence(self, conversation_id: str, present: bool) -> None:
         """Shown on an open handover case: is the citizen still there?"""

@@ -1,177 +1,193 @@
-"""Remove Belgian personal data from a short free text before it is stored as a signal.
+"""Remove Belgian personal data from a short free text before it is stored (signals, triage notes).
 
-What goes, in this order (each replaced by a marker staff can read in Dutch and French):
-- e-mail addresses                                        -> [email]
-- IBAN account numbers (BE and other countries)           -> [iban]
-- rijksregisternummers / numéros de registre national     -> [rrn]
-  (11 digits YYMMDD-NNN-CC with or without separators; the check digits are verified, including the
-  variant for people born in 2000 or later; the fully punctuated form 85.07.30-033.28 is removed even
-  with a wrong check, because nothing else is written that way)
-- phone numbers: Belgian national (02 123 45 67, 0470/12.34.56) and international (+32 ..., 0032 ...,
-  +33 ...)                                               -> [phone]
-- street addresses: a Dutch or French street word and a house number (Kerkstraat 12 bus 3,
-  Leopold II-laan 5, rue de la Loi 16, 12 avenue Louise) -> [address]
-- names after a cue ("ik ben", "mijn naam is", "je m'appelle", "je suis", Mme, M., meneer, mevrouw, ...)
-  when they are capitalised                               -> [name]
+Built on Presidio's analyzer with our own recognizers (api/services/scrubbing_recognizers.py and
+scrubbing_names.py), each replaced by a marker staff can read in Dutch and French:
+- e-mail addresses, also "jan (at) x.be", "jan @ x.be", "peeters punt an at gmail punt com" -> [email]
+- IBANs with spaces, dashes or dots, any case (check digits via python-stdnum)            -> [iban]
+- national register and BIS numbers, any separators, both check variants (2000+)          -> [rrn]
+- phone numbers: 0470/12.34.56, 02  512 34 56, +32(0)2 ..., 0032 ... (phonenumbers)      -> [phone]
+- every other run of six or more digits (mutualiteit, enterprise, card, file numbers)     -> [number]
+- dates of birth (after geboren/née/°/date de naissance, or any date before 2011)          -> [date]
+- Belgian number plates (1-ABC-123, ABC-123)                                              -> [plate]
+- street addresses with a house number, Dutch and French word orders                      -> [address]
+- names after cues (heet, s'appelle, Mme, M., dokter, docteur, Dr, meneer, mevrouw, a relative,
+  a closing greeting), common first names, and in French texts fr_core_news_md's PERSON  -> [name]
 
-Names written in lower case, or without a cue, are not detected: tests/signals/test_scrubbing.py
-measures recall per kind on realistic sentences and prints it.
+Linear time: every pattern runs on RE2 with bounded repetitions; the French NER is linear in the text.
+A time budget per text (SCRUB_BUDGET_MS, default 250) fails closed: past it `scrub` returns None and the
+caller stores no text at all. The analyzer (with fr_core_news_md, ~10 s and ~200 MB to load) is built once
+per process, on first use or by `warm_up()` / `warm_up_in_background()` at start-up; the budget counts only
+the scrubbing itself. Callers that keep only the beginning of the result pass `max_chars` (record_signal
+keeps 500 characters and scrubs the first 1 000), which bounds the French NER's share of the budget.
 """
 
+import logging
+import os
 import re
+import threading
+import time
 
-EMAIL = "[email]"
-IBAN = "[iban]"
-RRN = "[rrn]"
-PHONE = "[phone]"
-ADDRESS = "[address]"
-NAME = "[name]"
-
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+(?:@|\s?\(at\)\s?|\s?\[at\]\s?)[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}\b")
-
-# Two letters, two check digits, then 11 to 30 letters/digits, optionally in groups of four.
-_IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?\b")
-
-_RRN_FORMATTED = re.compile(r"(?<![\d.])\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}(?![\d])")
-_RRN_LOOSE = re.compile(r"(?<![\d.,/-])\d{2}[ .]?\d{2}[ .]?\d{2}[ .-]?\d{3}[ .-]?\d{2}(?![\d])")
-
-_SEP = r"[ \t./-]?"
-_PHONE = re.compile(
-    r"(?<![\w+])"
-    r"(?:(?:\+|00)\s?(?:32|33|31|49|352|44|212|216|213|90|40|48|34|39|351|\d{1,3})"  # country code
-    r"\s?(?:\(0\)\s?)?"
-    r"|\(?0)"  # or a national 0
-    r"\d\)?(?:" + _SEP + r"\d){7,11}"
-    r"(?![\w])"
-)
-_DATE_START = re.compile(r"^0\d[./-][01]\d[./-](?:19|20)?\d\d")
-
-_NL_STREET_SUFFIX = (
-    r"straat|str\.|laan|steenweg|stwg\.|plein|lei|dreef|kaai|weg|markt|hof|dijk|singel|plantsoen|vest|"
-    r"square|berg"
-)
-_FR_STREET_WORD = (
-    r"rue|avenue|av\.|chaussée|chée|chaussee|place|boulevard|bd|bld|square|quai|drève|dreve|impasse|"
-    r"allée|allee|clos|chemin|rond-point|parvis|galerie|cité|cite|sentier|passage"
-)
-_HOUSE_NUMBER = r"\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:\s?(?:bus|boîte|boite|bte|b\.|/)\s?\d{1,4}[a-zA-Z]?)?"
-_CAP_WORD = r"[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’.-]*"
-_LINK = r"(?:de|la|le|les|du|des|d['’]|l['’]|van|der|den|het|ter|sint|st|saint|sainte|[IVX]+)"
-# Dutch: one word ending in a street suffix (Kerkstraat, Sint-Jansplein), or words then "-laan"/" laan".
-_NL_ADDRESS = re.compile(
-    r"\b(?:(?:" + _CAP_WORD + r"|" + _LINK + r")[ -])*[\wÀ-ÿ'’-]+?(?i:" + _NL_STREET_SUFFIX + r")"
-    r",?\s+" + _HOUSE_NUMBER + r"\b"
-)
-# French: a street word, its name (particles and capitalised words), then the number; or the number first.
-# The name needs a capitalised word, so "une place de 3 mois" stays.
-_FR_NAME = r"(?:\s+" + _LINK + r")*\s*" + _CAP_WORD + r"(?:\s+(?:" + _LINK + r"\s*)*" + _CAP_WORD + r")*"
-_FR_ADDRESS = re.compile(
-    r"(?:\b" + _HOUSE_NUMBER + r",?\s+)?\b(?i:" + _FR_STREET_WORD + r")" + _FR_NAME
-    + r"(?:,?\s+" + _HOUSE_NUMBER + r"\b)?"
+from api.services.scrubbing_names import plausible_person, text_recognizers
+from api.services.scrubbing_recognizers import (
+    MARKERS,
+    ScrubTimeout,
+    check_deadline,
+    number_recognizers,
+    set_deadline,
 )
 
-_TITLE_CUES = (
-    r"(?i:Mme|Mmes|Madame|Mlle|Mademoiselle|M\.|Monsieur|Meneer|Mevrouw|Mevr\.?|Dhr\.?|Mr\.?|Mrs\.?|Ms\.?"
-    r"|Dr\.?)"
-)
-_PHRASE_CUES = (
-    r"(?i:ik\s+ben|ik\s+heet|mijn\s+naam\s+is|mijn\s+voornaam\s+is|je\s+suis|je\s+m['’]appelle|"
-    r"mon\s+nom\s+est|mon\s+prénom\s+est|moi\s+c['’]est|my\s+name\s+is|i\s+am|i['’]m|"
-    r"mijn\s+(?:zoon|dochter|man|vrouw|moeder|vader|buurman|buurvrouw|partner|broer|zus)|"
-    r"(?:mon|ma)\s+(?:fils|fille|mari|femme|mère|père|voisin|voisine|frère|sœur|soeur|compagne|compagnon)|"
-    r"groeten|met\s+vriendelijke\s+groeten|cordialement|salutations|bien\s+à\s+vous|signé|getekend)"
-)
-_PARTICLE = r"(?:van|von|de|der|den|du|da|di|del|della|la|le|el|al|ben|bin|ter|ten|vanden|vander|d['’])"
-_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+)*"
-_NAME = _NAME_WORD + r"(?:\s+(?:" + _PARTICLE + r"\s+)*" + _NAME_WORD + r"){0,3}"
-_NAME_AFTER_TITLE = re.compile(
-    r"\b" + _TITLE_CUES + r"\s*(?:" + _PARTICLE + r"\s+)*(?P<name>" + _NAME + r")"
-)
-_NAME_AFTER_PHRASE = re.compile(
-    r"\b" + _PHRASE_CUES + r",?\s+(?P<name>(?:" + _PARTICLE + r"\s+)*" + _NAME + r")"
-)
-# Capitalised words that follow a cue but are no names ("ik ben Belg", "je suis Française", "c'est Urgent").
-_NOT_NAMES = {
-    "belg", "belge", "marokkaans", "marocain", "marocaine", "frans", "française", "français", "nederlands",
-    "brusselaar", "bruxellois", "bruxelloise", "zwanger", "enceinte", "ok", "oké", "niet", "pas", "urgent",
-    "dringend", "moi", "ik", "je", "het", "de", "een", "un", "une", "le", "la", "les", "hier", "ici",
-}
+logger = logging.getLogger(__name__)
+
+EMAIL, IBAN, RRN, PHONE, ADDRESS, NAME = "[email]", "[iban]", "[rrn]", "[phone]", "[address]", "[name]"
+DEFAULT_BUDGET_MS = 250
+LANGUAGES = ("nl", "fr")
+_FR_MODEL = "fr_core_news_md"
+
+_lock = threading.Lock()
+_analyzer = None
 
 
-def _rrn_valid(digits: str) -> bool:
-    if len(digits) != 11:
-        return False
-    base, check = int(digits[:9]), int(digits[9:])
-    return 97 - base % 97 == check or 97 - (2_000_000_000 + base) % 97 == check
-
-
-def _iban_valid(text: str) -> bool:
-    compact = text.replace(" ", "").upper()
-    if not 15 <= len(compact) <= 34:
-        return False
-    moved = compact[4:] + compact[:4]
+def budget_seconds() -> float:
+    """The time budget per text: SCRUB_BUDGET_MS (milliseconds, > 0), else the default."""
+    raw = os.environ.get("SCRUB_BUDGET_MS", "")
     try:
-        number = int("".join(str(int(ch, 36)) for ch in moved))
+        value = int(raw) if raw else DEFAULT_BUDGET_MS
     except ValueError:
-        return False
-    return number % 97 == 1
+        logger.warning("SCRUB_BUDGET_MS=%r is no whole number; using %d", raw, DEFAULT_BUDGET_MS)
+        value = DEFAULT_BUDGET_MS
+    return max(value, 1) / 1000
 
 
-def _replace_iban(match: re.Match) -> str:
-    text = match.group(0)
-    # The match may have swallowed a following word ("... 7034 mijn"): try without the last group too.
-    groups = text.split(" ")
-    for cut in range(len(groups), max(len(groups) - 2, 0), -1):
-        candidate = " ".join(groups[:cut])
-        compact = candidate.replace(" ", "").upper()
-        # A valid check, or anything shaped like a Belgian IBAN (BE + 14 digits) even with a typo.
-        if _iban_valid(candidate) or re.fullmatch(r"BE\d{14}", compact):
-            rest = text[len(candidate):]
-            return IBAN + rest
-    return text
+def _build_analyzer():
+    import spacy
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+    class LocalSpacyEngine(SpacyNlpEngine):
+        """Presidio's spaCy engine over pipelines we load ourselves (never a download at run time):
+        a blank Dutch pipeline (our rules do the work) and fr_core_news_md's tokenizer and NER."""
+
+        def load(self) -> None:
+            french = spacy.load(_FR_MODEL, exclude=["morphologizer", "parser", "senter", "attribute_ruler",
+                                                    "lemmatizer"])
+            self.nlp = {"nl": spacy.blank("nl"), "fr": french}
+
+    engine = LocalSpacyEngine(models=[{"lang_code": "nl", "model_name": "blank:nl"},
+                                      {"lang_code": "fr", "model_name": _FR_MODEL}])
+    engine.load()
+    registry = RecognizerRegistry(supported_languages=list(LANGUAGES))
+    for language in LANGUAGES:
+        for recognizer in number_recognizers(language) + text_recognizers(language):
+            registry.add_recognizer(recognizer)
+    registry.add_recognizer(SpacyRecognizer(supported_language="fr", supported_entities=["PERSON"]))
+    return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=list(LANGUAGES))
 
 
-def _replace_rrn(match: re.Match) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    return RRN if _rrn_valid(digits) else match.group(0)
+def warm_up():
+    """Load the analyzer now (at process start), so the first citizen's text does not wait for it."""
+    global _analyzer
+    with _lock:
+        if _analyzer is None:
+            started = time.perf_counter()
+            _analyzer = _build_analyzer()
+            logger.info("scrubbing analyzer loaded in %.1f s", time.perf_counter() - started)
+    return _analyzer
 
 
-def _replace_phone(match: re.Match) -> str:
-    text = match.group(0)
-    digits = re.sub(r"\D", "", text)
-    if _DATE_START.match(text):
+def warm_up_in_background() -> threading.Thread:
+    """Start loading the analyzer in a daemon thread (for a server's start-up: it keeps serving meanwhile;
+    a scrub that comes before the load is done waits for it)."""
+    thread = threading.Thread(target=warm_up, name="scrubbing-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+_FRENCH_WORDS = frozenset(
+    "je j' tu il elle nous vous ils le la les l' un une des du et est pour pas avec dans qui que mon ma mes "
+    "suis ai au aux sur mais ou chez très plus ne n' c'est d' s'il merci bonjour".split())
+_DUTCH_WORDS = frozenset(
+    "ik je jij hij zij wij het een en is niet van voor met op die dat zijn mijn heb heeft bij ook maar of "
+    "naar geen wil kan er hallo goedendag dank".split())
+
+
+def guess_language(text: str) -> str:
+    """nl or fr from function words (enough to choose the NER; the rules cover both languages)."""
+    words = re.findall(r"[a-zà-ÿ']+", text.lower()[:2000])
+    french = sum(w in _FRENCH_WORDS for w in words)
+    dutch = sum(w in _DUTCH_WORDS for w in words)
+    return "fr" if french > dutch else "nl"
+
+
+def _spans(text: str, language: str) -> list[tuple[int, int, str]]:
+    analyzer = warm_up()
+    results = analyzer.analyze(text=text, language=language)
+    check_deadline()
+    spans = []
+    for result in results:
+        if result.entity_type == "PERSON" and result.recognition_metadata.get("recognizer_name") == \
+                "SpacyRecognizer":
+            result = plausible_person(text, result)
+            if result is None:
+                continue
+        if result.entity_type in MARKERS:
+            spans.append((result.start, result.end, result.entity_type))
+    return spans
+
+
+def _replace(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """Replace the spans by their markers; overlapping spans merge (the longest one names the marker)."""
+    merged: list[list] = []
+    for start, end, entity in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            if end - start > last[1] - last[0]:
+                last[2] = entity
+            last[1] = max(last[1], end)
+        else:
+            merged.append([start, end, entity])
+    out, position = [], 0
+    for start, end, entity in merged:
+        out.append(text[position:start])
+        out.append(MARKERS[entity])
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _beginning(text: str, max_chars: int) -> str:
+    """The text up to the last whitespace before max_chars, so no piece of data is cut in two (a digit run
+    cut in two could leave fewer than six digits on our side)."""
+    cut = max(text.rfind(" ", 0, max_chars), text.rfind("\n", 0, max_chars), text.rfind("\t", 0, max_chars))
+    if cut > 0:
+        return text[:cut]
+    return text[:max_chars].rstrip("0123456789 .-/()+")
+
+
+def scrub(text: str, language: str | None = None, budget: float | None = None,
+          max_chars: int | None = None) -> str | None:
+    """The text with personal data replaced by markers, or None when scrubbing took longer than the budget
+    (seconds; SCRUB_BUDGET_MS by default): then the text must not be stored. `language` (nl, fr, en)
+    chooses the NER; guessed when missing. A caller that keeps only the beginning of the result passes
+    max_chars: only that much of the text (cut at a whitespace) is scrubbed and returned.
+    Raises nothing on odd input: "" and whitespace come back as is."""
+    if not text or not text.strip():
         return text
-    international = text.startswith(("+", "00"))
-    if international:
-        return PHONE if 9 <= len(digits) <= 15 else text
-    return PHONE if len(digits) in (9, 10) else text
-
-
-def _replace_name(match: re.Match) -> str:
-    words = match.group("name").split()
-    if len(words) == 1 and words[0].lower() in _NOT_NAMES:
-        return match.group(0)
-    start = match.start("name") - match.start(0)
-    return match.group(0)[:start] + NAME
-
-
-def scrub(text: str) -> str:
-    """The text with e-mail addresses, IBANs, national register numbers, phone numbers, street addresses
-    and detectable names replaced by markers ([email], [iban], [rrn], [phone], [address], [name])."""
-    if not text:
-        return text
-    out = _EMAIL.sub(EMAIL, text)
-    out = _IBAN.sub(_replace_iban, out)
-    out = _RRN_FORMATTED.sub(RRN, out)
-    out = _RRN_LOOSE.sub(_replace_rrn, out)
-    out = _PHONE.sub(_replace_phone, out)
-    out = _NL_ADDRESS.sub(ADDRESS, out)
-    out = _FR_ADDRESS.sub(_replace_fr_address, out)
-    out = _NAME_AFTER_TITLE.sub(_replace_name, out)
-    out = _NAME_AFTER_PHRASE.sub(_replace_name, out)
-    return out
-
-
-def _replace_fr_address(match: re.Match) -> str:
-    # Only with a house number (before or after): "la place est libre" or "rue Haute" alone stay.
-    return ADDRESS if re.search(r"\d", match.group(0)) else match.group(0)
+    if max_chars is not None and len(text) > max_chars:
+        text = _beginning(text, max_chars)
+    warm_up()  # loading is not part of the budget
+    if language not in LANGUAGES:
+        language = "nl" if language == "en" else guess_language(text)  # English: the rules only
+    started = time.perf_counter()
+    set_deadline(budget if budget is not None else budget_seconds())
+    try:
+        spans = _spans(text, language)
+        clean = _replace(text, spans)
+        check_deadline()
+    except ScrubTimeout:
+        logger.warning("text of %d characters not scrubbed within %.0f ms: dropped", len(text),
+                       (time.perf_counter() - started) * 1000)
+        return None
+    finally:
+        set_deadline(None)
+    return clean

@@ -59,6 +59,7 @@ def signal_json(session: Session, signal: Signal, events: list[SignalEvent] | No
         "note": signal.note,
         "status_changed_at": signal.status_changed_at.isoformat() if signal.status_changed_at else None,
         "service": _service_json(session, signal.service_id) if signal.service_id else None,
+        "demo": signal.demo,  # found against the DEMO directory: says nothing about the real sociale kaart
     }
     if events is not None:
         out["events"] = [
@@ -107,16 +108,34 @@ def report_json(report: Report) -> dict:
         "from": report.month_from.strftime("%Y-%m"),
         "to": report.month_to.strftime("%Y-%m"),
         "small_cell_rule": "counts 1-4 are shown as '< 5'; 'x' hides a cell that would reveal one",
+        "demo_filter": report.demo_filter,
+        "demo_rule": DEMO_RULE,
         "rows": [
             {
                 **{k: v for dim, value in row.key.items() for k, v in _key_columns(dim, value).items()},
                 "count": row.published.count,
                 "display": row.published.display,
+                **_demo_json(row.demo),
             }
             for row in report.rows
         ],
-        "total": {"count": report.total.count, "display": report.total.display},
+        "total": {
+            "count": report.total.count, "display": report.total.display, **_demo_json(report.demo_total)
+        },
     }
+
+
+DEMO_RULE = (
+    "demo: signals found against the DEMO directory (fictitious services); they say nothing about the real "
+    "sociale kaart. demo=include counts them (with how many in demo_count), exclude leaves them out, only "
+    "counts them alone."
+)
+
+
+def _demo_json(published) -> dict:
+    if published is None:
+        return {}
+    return {"demo_count": published.count, "demo_display": published.display}
 
 
 def _csv_text(header: list[str], rows: list[list[object]]) -> str:
@@ -141,26 +160,36 @@ def report_csv(report: Report) -> str:
     for dim in report.group_by:
         header.extend(_key_columns(dim, None).keys())
     header.append("count")
+    with_demo = report.demo_total is not None
+    if with_demo:
+        header.append("of_which_demo")
     rows = []
     for row in report.rows:
         cells = [v for dim, value in row.key.items() for v in _key_columns(dim, value).values()]
-        rows.append([*cells, row.published.display])
-    rows.append(["total"] + [""] * (len(header) - 2) + [report.total.display])
+        rows.append([*cells, row.published.display, *([row.demo.display] if with_demo else [])])
+    last = [report.total.display, *([report.demo_total.display] if with_demo else [])]
+    rows.append(["total"] + [""] * (len(header) - 1 - len(last)) + last)
+    if report.demo_filter != "include":
+        rows.append([f"demo={report.demo_filter}"] + [""] * (len(header) - 1))
     return _csv_text(header, rows)
 
 
 def escalation_csv(report: EscalationReport) -> str:
+    with_demo = report.demo_total is not None
     header = ["type", "category", "category_nl", "category_fr", "commune", "commune_nl", "commune_fr",
-              *report.months, "total", "trend"]
+              *report.months, "total", *(["of_which_demo"] if with_demo else []), "trend"]
     rows = []
     for g in report.groups:
         titles, names = category_titles(g.category_id), commune_names(g.commune_code)
         rows.append([
             g.signal_type, g.category_id, titles["nl"], titles["fr"], g.commune_code or UNKNOWN_COMMUNE,
             names["nl"], names["fr"], *[g.months[m].display if m in g.months else 0 for m in report.months],
-            g.total.display, g.trend,
+            g.total.display, *([g.demo.display] if with_demo and g.demo else []), g.trend,
         ])
-    rows.append(["total"] + [""] * (len(header) - 3) + [report.total.display, ""])
+    last = [report.total.display, *([report.demo_total.display] if with_demo else []), ""]
+    rows.append(["total"] + [""] * (len(header) - 1 - len(last)) + last)
+    if report.demo_filter != "include":
+        rows.append([f"demo={report.demo_filter}"] + [""] * (len(header) - 1))
     return _csv_text(header, rows)
 
 
@@ -183,6 +212,13 @@ ESCALATION_TEXTS = {
         "down": "dalend",
         "stable": "stabiel",
         "print": "Afgedrukt op",
+        "demo": "Waarvan demo",
+        "demo_note": (
+            "Demo: signalen die tegen de DEMO-sociale kaart (fictieve diensten) zijn gevonden; ze zeggen niets "
+            "over de echte sociale kaart."
+        ),
+        "demo_exclude": "Zonder demosignalen.",
+        "demo_only": "Alleen demosignalen: dit zegt niets over de echte sociale kaart.",
     },
     "fr": {
         "title": "Rapport d'escalade des signaux",
@@ -203,14 +239,31 @@ ESCALATION_TEXTS = {
         "down": "en baisse",
         "stable": "stable",
         "print": "Imprimé le",
+        "demo": "Dont démo",
+        "demo_note": (
+            "Démo : signaux trouvés avec la carte sociale de DÉMO (services fictifs) ; ils ne disent rien de la "
+            "vraie carte sociale."
+        ),
+        "demo_exclude": "Sans les signaux de démo.",
+        "demo_only": "Uniquement les signaux de démo : cela ne dit rien de la vraie carte sociale.",
     },
 }
+
+
+def _demo_td(published) -> str:
+    return f"<td class=\"num demo\">{escape(published.display) if published else '0'}</td>"
 
 
 def escalation_html(report: EscalationReport, lang: str, today: date) -> str:
     t = ESCALATION_TEXTS[lang]
     period = f"{report.month_from:%Y-%m} – {report.month_to:%Y-%m}"
     head = "".join(f"<th>{escape(m)}</th>" for m in report.months)
+    with_demo = report.demo_total is not None
+    demo_head = f"<th>{t['demo']}</th>" if with_demo else ""
+    demo_total = f" · <strong>{t['demo']}:</strong> {escape(report.demo_total.display)}" if with_demo else ""
+    demo_note = {"include": t["demo_note"], "exclude": t["demo_exclude"], "only": t["demo_only"]}[
+        report.demo_filter
+    ]
     body = []
     for g in report.groups:
         months = "".join(
@@ -224,13 +277,14 @@ def escalation_html(report: EscalationReport, lang: str, today: date) -> str:
             f"<td>{escape(category_titles(g.category_id)[lang])}</td>"
             f"<td>{escape(commune_names(g.commune_code)[lang])}</td>"
             f"{months}<td class=\"num total\">{escape(g.total.display)}</td>"
+            f"{_demo_td(g.demo) if with_demo else ''}"
             f"<td>{escape(t.get(g.trend, ''))}</td>"
             f"<td>{'<ul>' + notes + '</ul>' if notes else ''}</td>"
             "</tr>"
         )
     table = (
         f"<table><thead><tr><th>{t['type']}</th><th>{t['category']}</th><th>{t['commune']}</th>{head}"
-        f"<th>{t['total']}</th><th>{t['trend']}</th><th>{t['notes']}</th></tr></thead>"
+        f"<th>{t['total']}</th>{demo_head}<th>{t['trend']}</th><th>{t['notes']}</th></tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
         if body
         else f"<p>{t['none']}</p>"
@@ -241,7 +295,7 @@ def escalation_html(report: EscalationReport, lang: str, today: date) -> str:
         "<link rel=\"stylesheet\" href=\"/elz/assets/print.css\"></head><body>"
         f"<h1>{escape(t['title'])}</h1><p>{escape(t['intro'])}</p>"
         f"<p><strong>{t['period']}:</strong> {escape(period)} · <strong>{t['total']}:</strong> "
-        f"{escape(report.total.display)}</p>"
-        f"{table}<p class=\"rule\">{escape(t['rule'])}</p>"
+        f"{escape(report.total.display)}{demo_total}</p>"
+        f"{table}<p class=\"rule\">{escape(t['rule'])}</p><p class=\"rule demo\">{escape(demo_note)}</p>"
         f"<p class=\"rule\">{t['print']} {today:%Y-%m-%d}</p></body></html>"
     )

@@ -26,7 +26,7 @@ from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, distinct, func, insert, literal, or_, select, update
+from sqlalchemy import Select, case, delete, distinct, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,7 @@ from api.models_signals import (
     SignalEvent,
     User,
 )
+from api.services import signal_demo
 from api.services.scrubbing import scrub
 from kb import geo, taxonomy
 
@@ -136,6 +137,13 @@ def dedup_key(conversation_key: str, signal_type: str, category_ids: list[int], 
     return hmac.new(get_settings().secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
+def forget_key(conversation_key: str) -> str:
+    """A keyed hash of the conversation alone, kept on its signals only so that "forget this conversation"
+    can find them (api.services.retention) and clear their text and keys."""
+    message = "gbo signal forget key\x1f" + conversation_key
+    return hmac.new(get_settings().secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
 def today_in_brussels() -> date:
     return datetime.now(BRUSSELS).date()
 
@@ -177,11 +185,12 @@ def record_signal(
     commune_code = resolve_commune(commune)
     if text is not None and len(text) > MAX_INPUT_CHARS:
         raise ValueError(f"text: at most {MAX_INPUT_CHARS} characters")
-    clean = _clean_text(text)
+    clean = _clean_text(text, language)
 
     try:
         if service_id is not None and not _service_exists(session, service_id):
             raise ValueError(f"unknown sociale kaart service {service_id!r}")
+        demo = signal_demo.is_demo_signal(session, categories, service_id)
         key = None
         if conversation_key:
             key = dedup_key(conversation_key, signal_type, categories, commune_code, barrier, service_id)
@@ -200,20 +209,23 @@ def record_signal(
             service_id=service_id,
             text=clean,
             dedup_key=key,
+            forget_key=forget_key(conversation_key) if conversation_key else None,
             created_on=day,
             month=day.replace(day=1),
             status="new",
+            demo=demo,
         )
         signal.categories = [
             SignalCategory(
-                category_id=c, signal_type=signal_type, commune_code=commune_code, month=signal.month
+                category_id=c, signal_type=signal_type, commune_code=commune_code, month=signal.month,
+                demo=demo,
             )
             for c in categories
         ]
         session.add(signal)
         try:
             session.flush()
-            _count(session, signal.month, signal_type, commune_code, categories)
+            _count(session, signal.month, signal_type, commune_code, categories, demo)
             session.commit()
         except IntegrityError:
             # Two workers recorded the same need at the same moment: the other one won; count it once.
@@ -240,7 +252,7 @@ def record_signal(
 
 
 def _count(session: Session, month: date, signal_type: str, commune_code: str | None,
-           categories: list[int]) -> None:
+           categories: list[int], demo: bool = False) -> None:
     """Add one signal to the running counts (signal_count), in the caller's transaction."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
@@ -248,13 +260,14 @@ def _count(session: Session, month: date, signal_type: str, commune_code: str | 
         from sqlalchemy.dialects.sqlite import insert as upsert
     commune = commune_code or ""
     rows = [
-        {"month": month, "signal_type": signal_type, "category_id": c, "commune_code": commune, "n": 1}
+        {"month": month, "signal_type": signal_type, "category_id": c, "commune_code": commune, "n": 1,
+         "demo_n": int(demo)}
         for c in [0, *categories]
     ]
     statement = upsert(SignalCount).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=["month", "signal_type", "category_id", "commune_code"],
-        set_={"n": SignalCount.n + statement.excluded.n},
+        set_={"n": SignalCount.n + statement.excluded.n, "demo_n": SignalCount.demo_n + statement.excluded.demo_n},
     )
     session.execute(statement)
 
@@ -262,13 +275,14 @@ def _count(session: Session, month: date, signal_type: str, commune_code: str | 
 def rebuild_counts(session: Session) -> int:
     """Recompute signal_count from the signals (after a bulk load or a repair); returns the rows made."""
     session.execute(delete(SignalCount))
-    columns = ["month", "signal_type", "category_id", "commune_code", "n"]
+    columns = ["month", "signal_type", "category_id", "commune_code", "n", "demo_n"]
     per_signal = select(
-        Signal.month, Signal.signal_type, literal(0), func.coalesce(Signal.commune_code, ""), func.count()
+        Signal.month, Signal.signal_type, literal(0), func.coalesce(Signal.commune_code, ""), func.count(),
+        _demo_count(Signal.demo),
     ).group_by(Signal.month, Signal.signal_type, Signal.commune_code)
     per_category = select(
         SignalCategory.month, SignalCategory.signal_type, SignalCategory.category_id,
-        func.coalesce(SignalCategory.commune_code, ""), func.count(),
+        func.coalesce(SignalCategory.commune_code, ""), func.count(), _demo_count(SignalCategory.demo),
     ).group_by(SignalCategory.month, SignalCategory.signal_type, SignalCategory.category_id,
                SignalCategory.commune_code)
     session.execute(insert(SignalCount).from_select(columns, per_signal))
@@ -277,10 +291,18 @@ def rebuild_counts(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(SignalCount)) or 0
 
 
-def _clean_text(text: str | None) -> str | None:
+def _demo_count(column):
+    return func.coalesce(func.sum(case((column, 1), else_=0)), 0)
+
+
+def _clean_text(text: str | None, language: str | None = None) -> str | None:
     if text is None:
         return None
-    clean = " ".join(scrub(text).split())
+    scrubbed = scrub(text, language, max_chars=2 * MAX_TEXT_CHARS)  # only the beginning is kept anyway
+    if scrubbed is None:  # not scrubbed within its time budget: the signal is kept without its text
+        logger.warning("signal recorded without its text: scrubbing ran past its time budget")
+        return None
+    clean = " ".join(scrubbed.split())
     if len(clean) > MAX_TEXT_CHARS:
         clean = clean[: MAX_TEXT_CHARS - 1].rstrip() + "…"
     return clean or None
@@ -301,6 +323,7 @@ class SignalFilter:
     categories: list[int] = field(default_factory=list)
     communes: list[str] = field(default_factory=list)  # NIS codes, or UNKNOWN_COMMUNE
     statuses: list[str] = field(default_factory=list)
+    demo: str = "include"  # signal_demo.DEMO_FILTERS: all signals, real ones only, demo ones only
 
 
 def parse_day(value: str | None, name: str, end: bool = False) -> date | None:
@@ -336,6 +359,7 @@ def build_filter(
     categories: list[str] | None = None,
     communes: list[str] | None = None,
     statuses: list[str] | None = None,
+    demo: str | None = None,
 ) -> SignalFilter:
     """Validate query parameters into a filter; ValueError with a readable message otherwise."""
     named = (("type", types), ("category", categories), ("commune", communes), ("status", statuses))
@@ -343,7 +367,8 @@ def build_filter(
         if values and len(values) > MAX_FILTER_VALUES:
             raise ValueError(f"{name}: at most {MAX_FILTER_VALUES} values")
     f = SignalFilter(
-        date_from=parse_day(date_from, "from"), date_to=parse_day(date_to, "to", end=True)
+        date_from=parse_day(date_from, "from"), date_to=parse_day(date_to, "to", end=True),
+        demo=signal_demo.check_filter(demo),
     )
     if f.date_from and f.date_to and f.date_from > f.date_to:
         raise ValueError("from must not be after to")
@@ -392,6 +417,8 @@ def list_signals(
         query = query.where(Signal.signal_type.in_(f.types))
     if f.statuses:
         query = query.where(Signal.status.in_(f.statuses))
+    if f.demo != "include":
+        query = query.where(Signal.demo.is_(f.demo == "only"))
     if f.communes:
         query = query.where(_commune_condition(Signal.commune_code, f.communes))
     if f.categories:
@@ -422,7 +449,10 @@ def triage(session: Session, signal_id: int, user: User, status: str | None, not
     _one_of("status", status, SIGNAL_STATUSES, required=False)
     if note is not None and len(note) > MAX_NOTE_CHARS:
         raise ValueError(f"note: at most {MAX_NOTE_CHARS} characters")
-    clean_note = " ".join(scrub(note).split()) if note else None
+    scrubbed_note = scrub(note) if note else None
+    if note and scrubbed_note is None:
+        raise ValueError("note: could not be checked for personal data in time; shorten it and try again")
+    clean_note = " ".join(scrubbed_note.split()) if scrubbed_note else None
     if status is None and not clean_note:
         raise ValueError("give a new status, a note, or both")
     signal = get_signal(session, signal_id)
@@ -513,22 +543,29 @@ def suppress(cells: dict[tuple, int]) -> dict[tuple, Published]:
     line_key = [itemgetter(*[x for x in range(width) if x != d]) for d in range(width)] if width > 1 else []
     if width == 1:
         line_key = [lambda _k: ()]
-    members: list[dict] = []
+    # Lines are numbered; line_of[d][i] is the number of cell i's line along d (plain ints: hide() runs
+    # for every hidden cell, and tuple keys made it most of a large report's time).
+    smallest_first = sorted(range(len(keys)), key=counts.__getitem__)  # stable: ties in cell order
+    members: list[list[int]] = []  # line number -> its cells, smallest first
+    line_of: list[list[int]] = []
     for get in line_key:
-        grouped: dict[object, list[int]] = defaultdict(list)
-        for i, k in enumerate(keys):
-            grouped[get(k)].append(i)
-        members.append(grouped)
-    members.append({(): list(range(len(keys)))})
-    line_key.append(lambda _k: ())
-    hidden_in: dict[tuple, int] = defaultdict(int)
-    by_size: dict[tuple, list] = {}  # line -> [its cells smallest first, index of the first maybe visible]
-    queue: list[tuple] = []
+        line_keys = list(map(get, keys))
+        number = {lk: n for n, lk in enumerate(dict.fromkeys(line_keys), start=len(members))}
+        ids = [number[lk] for lk in line_keys]
+        members.extend([] for _ in range(len(number)))
+        for i in smallest_first:
+            members[ids[i]].append(i)
+        line_of.append(ids)
+    line_of.append([len(members)] * len(keys))
+    members.append(smallest_first)
+    hidden_in = [0] * len(members)
+    first_visible: dict[int, int] = {}  # line -> index in members[line] of its first maybe visible cell
+    queue: list[int] = []
 
     def hide(i: int, label: int) -> None:
         hidden[i] = label
-        for d, get in enumerate(line_key):
-            line = (d, get(keys[i]))
+        for ids in line_of:
+            line = ids[i]
             hidden_in[line] += 1
             if hidden_in[line] == 1:
                 queue.append(line)
@@ -540,16 +577,13 @@ def suppress(cells: dict[tuple, int]) -> dict[tuple, Published]:
         line = queue.pop()
         if hidden_in[line] != 1:
             continue
-        entry = by_size.get(line)
-        if entry is None:
-            cells_in_line = members[line[0]][line[1]]
-            if len(cells_in_line) < 2:
-                continue  # a lone cell: the line's total is the cell itself, published by the same rule
-            entry = by_size[line] = [sorted(cells_in_line, key=counts.__getitem__), 0]  # stable on ties
-        ordered, i = entry
+        ordered = members[line]
+        if len(ordered) < 2:
+            continue  # a lone cell: the line's total is the cell itself, published by the same rule
+        i = first_visible.get(line, 0)
         while i < len(ordered) and hidden[ordered[i]]:
             i += 1
-        entry[1] = i
+        first_visible[line] = i
         if i < len(ordered):
             hide(ordered[i], 2)
     shown = (None, Published(None, SMALL_LABEL), Published(None, COMPLEMENT_LABEL))
@@ -566,6 +600,7 @@ class ReportRow(NamedTuple):
     values: tuple  # one value per group_by dimension
     published: Published
     group_by: tuple[str, ...]
+    demo: Published | None = None  # how many of the count are demo signals (with the demo filter "include")
 
     @property
     def key(self) -> dict[str, object]:
@@ -579,6 +614,8 @@ class Report:
     month_to: date
     rows: list[ReportRow]
     total: Published
+    demo_total: Published | None = None  # with the demo filter "include"
+    demo_filter: str = "include"
 
 
 def parse_group_by(value: str | None) -> list[str]:
@@ -619,9 +656,11 @@ def _report_query(group_by: list[str], f: SignalFilter, month_from: date, month_
     selected = [columns[d].label(d) for d in group_by]
     if by_category and "category" not in group_by and len(f.categories) > 1:
         counter = func.count(distinct(SignalCategory.signal_id))  # a signal in two filtered categories: once
+        demo_counter = func.count(distinct(case((SignalCategory.demo, SignalCategory.signal_id))))
     else:
         counter = func.count()
-    query = select(*selected, counter.label("n")).select_from(table)
+        demo_counter = _demo_count(table.demo)
+    query = select(*selected, counter.label("n"), demo_counter.label("demo_n")).select_from(table)
     query = query.where(table.month >= month_from, table.month <= month_to)
     if f.types:
         query = query.where(table.signal_type.in_(f.types))
@@ -644,7 +683,7 @@ def _summary_query(group_by: list[str], f: SignalFilter, month_from: date, month
     """The same counts from signal_count (a few rows per cell instead of a row per signal)."""
     t = SignalCount
     columns = {"type": t.signal_type, "category": t.category_id, "commune": t.commune_code, "month": t.month}
-    query = select(*[columns[d].label(d) for d in group_by], func.sum(t.n).label("n"))
+    query = select(*[columns[d].label(d) for d in group_by], func.sum(t.n).label("n"), func.sum(t.demo_n))
     query = query.where(t.month >= month_from, t.month <= month_to)
     by_category = "category" in group_by or bool(f.categories)
     query = query.where(t.category_id > 0 if by_category else t.category_id == 0)
@@ -691,16 +730,26 @@ def build_report(session: Session, group_by: list[str], f: SignalFilter, status:
 def _build_report(session: Session, group_by: list[str], f: SignalFilter, status: str | None) -> Report:
     month_from, month_to = report_months(f)
     rows = _fetch_plain(session, _counts_query(group_by, f, month_from, month_to, status))
-    cells = _cells(group_by, rows)
-    published = suppress(cells)
-    total = publish(_total(session, group_by, f, month_from, month_to, status, cells))
+    cells, demo_cells = _cells(group_by, rows)
+    # all / real / demo versions suppressed together; the filter picks which one the rows show
+    split = signal_demo.suppress_split(cells, demo_cells)
+    shown = {"include": 0, "exclude": 1, "only": 2}[f.demo]
+    with_demo = f.demo == "include"
+    totals = signal_demo.publish_split(*_total(session, group_by, f, month_from, month_to, status, cells,
+                                               demo_cells))
     dims = tuple(group_by)
     return Report(
         group_by=group_by,
         month_from=month_from,
         month_to=month_to,
-        rows=[ReportRow(k, p, dims) for k, p in published.items()],
-        total=total,
+        rows=[
+            ReportRow(k, p[shown], dims, p[2] if with_demo else None)
+            for k, p in split.items()
+            if signal_demo.pick(cells[k], demo_cells.get(k, 0), f.demo)
+        ],
+        total=totals[shown],
+        demo_total=totals[2] if with_demo else None,
+        demo_filter=f.demo,
     )
 
 
@@ -724,14 +773,17 @@ def _fetch_plain(session: Session, query: Select) -> list[tuple]:
         cursor.close()
 
 
-def _cells(group_by: list[str], rows) -> dict[tuple, int]:
-    """Cell keys with months as "YYYY-MM" and the unknown commune as None (signal_count stores "")."""
+def _cells(group_by: list[str], rows) -> tuple[dict[tuple, int], dict[tuple, int]]:
+    """Cell keys with months as "YYYY-MM" and the unknown commune as None (signal_count stores "");
+    the counts of all signals, and of the demo signals where there are any."""
     month_at = group_by.index("month") if "month" in group_by else None
     commune_at = group_by.index("commune") if "commune" in group_by else None
     months: dict[object, str] = {}
     cells: dict[tuple, int] = {}
+    demo_cells: dict[tuple, int] = {}
     for row in rows:
         key = list(row)
+        demo_n = key.pop()
         n = key.pop()
         if month_at is not None:
             value = key[month_at]
@@ -739,16 +791,18 @@ def _cells(group_by: list[str], rows) -> dict[tuple, int]:
         if commune_at is not None and not key[commune_at]:
             key[commune_at] = None
         cells[tuple(key)] = int(n)
-    return cells
+        if demo_n:
+            demo_cells[tuple(key)] = int(demo_n)
+    return cells, demo_cells
 
 
-def _total(session, group_by, f, month_from, month_to, status, cells) -> int:
-    """The number of signals in the report (not of cells: grouped by category, a signal with two
-    categories is in two cells)."""
+def _total(session, group_by, f, month_from, month_to, status, cells, demo_cells) -> tuple[int, int]:
+    """The number of signals in the report, and of demo signals (not of cells: grouped by category, a
+    signal with two categories is in two cells)."""
     if len(f.categories) == 1 or ("category" not in group_by and not f.categories):
-        return sum(cells.values())  # every signal is in exactly one cell
-    per_type = _counts_query(["type"], f, month_from, month_to, status)  # each signal once
-    return sum(int(r[-1]) for r in session.execute(per_type).all())
+        return sum(cells.values()), sum(demo_cells.values())  # every signal is in exactly one cell
+    per_type = session.execute(_counts_query(["type"], f, month_from, month_to, status)).all()  # each once
+    return sum(int(r[-2]) for r in per_type), sum(int(r[-1] or 0) for r in per_type)
 
 
 def _month(value: object) -> str:
@@ -767,6 +821,7 @@ class EscalationGroup:
     total: Published
     trend: str  # "up", "down", "stable" or "" (too few signals to say)
     notes: list[str]
+    demo: Published | None = None  # how many of the total are demo signals (demo filter "include")
 
 
 @dataclass
@@ -776,6 +831,8 @@ class EscalationReport:
     months: list[str]
     groups: list[EscalationGroup]
     total: Published
+    demo_total: Published | None = None
+    demo_filter: str = "include"
 
 
 def month_labels(month_from: date, month_to: date) -> list[str]:
@@ -791,26 +848,33 @@ def escalation_report(session: Session, f: SignalFilter) -> EscalationReport:
     report; with the staff's escalation notes, for the regional care zone (zorgraad)."""
     report = build_report(session, ["type", "category", "commune", "month"], f, status="escalated")
     exact: dict[tuple, dict[str, int]] = defaultdict(dict)
+    exact_all: dict[tuple, int] = defaultdict(int)  # all signals and demo ones: for the split totals
+    exact_demo: dict[tuple, int] = defaultdict(int)
     shown: dict[tuple, dict[str, Published]] = defaultdict(dict)
     for row in report.rows:
         key = (row.key["type"], row.key["category"], row.key["commune"])
         shown[key][str(row.key["month"])] = row.published
     dims = ["type", "category", "commune", "month"]
     for r in session.execute(_report_query(dims, f, report.month_from, report.month_to, "escalated")).all():
-        exact[(r[0], r[1], r[2])][_month(r[3])] = r[4]
+        exact[(r[0], r[1], r[2])][_month(r[3])] = signal_demo.pick(r[4], r[5] or 0, f.demo)
+        exact_all[(r[0], r[1], r[2])] += r[4]
+        exact_demo[(r[0], r[1], r[2])] += int(r[5] or 0)
     labels = month_labels(report.month_from, report.month_to)
     notes = _escalation_notes(session, f, report.month_from, report.month_to)
     groups = []
     for key in sorted(shown, key=_sort_key):
         counts = exact[key]
+        totals = signal_demo.publish_split(exact_all[key], exact_demo[key])  # all, real, demo
         groups.append(
             EscalationGroup(
                 signal_type=key[0], category_id=key[1], commune_code=key[2], months=shown[key],
-                total=publish(sum(counts.values())), trend=_trend(counts, labels),
-                notes=notes.get(key, []),
+                total=totals[{"include": 0, "exclude": 1, "only": 2}[f.demo]],
+                trend=_trend(counts, labels), notes=notes.get(key, []),
+                demo=totals[2] if f.demo == "include" else None,
             )
         )
-    return EscalationReport(report.month_from, report.month_to, labels, groups, report.total)
+    return EscalationReport(report.month_from, report.month_to, labels, groups, report.total,
+                            report.demo_total, f.demo)
 
 
 def _trend(counts: dict[str, int], labels: list[str]) -> str:

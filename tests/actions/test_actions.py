@@ -93,16 +93,28 @@ def test_second_misunderstanding_offers_a_person(tracker_for, dispatcher):
 def test_analyse_need_finds_categories_place_and_person(tracker_for, dispatcher):
     tracker = tracker_for("mijn moeder kan zich niet meer alleen wassen, ze woont in Laken", slots={"language": "nl"})
     slots = _slots(ActionAnalyseNeed().run(dispatcher, tracker, domain={}))
-    assert set(slots["need_categories"]) & {35, 62}
+    # searched on at once when the match is sure, otherwise offered as buttons first
+    assert set(slots["need_categories"] + slots["need_candidates"]) & {35, 62}
     assert slots["commune"] == "21004" and slots["postcode"] == "1020"
     assert slots["target_group"] == "parent"
 
 
-def test_analyse_need_marks_several_needs_and_vulnerability(tracker_for, dispatcher):
+def test_analyse_need_marks_several_needs_and_vulnerability(monkeypatch, tracker_for, dispatcher):
+    from api.services import intake
+
+    # each clause clearly names its own need (the matcher replaced: this is about clauses, not matching)
+    sure = {"dettes": 458, "manger": 453}
+
+    def match(text, lang, limit=5):
+        found = [intake.CategoryMatch(cid, "x", 10.0) for word, cid in sure.items() if word in text]
+        return found[:limit] if len(found) == 1 else [intake.CategoryMatch(c.id, "x", 5.0) for c in found][:limit]
+
+    monkeypatch.setattr(intake, "match_needs", match)
+    monkeypatch.setattr(intake, "is_confident", lambda matches: len(matches) == 1)
     tracker = tracker_for("je vis seule, j'ai des dettes et je n'ai plus rien à manger", slots={"language": "fr"})
     slots = _slots(ActionAnalyseNeed().run(dispatcher, tracker, domain={}))
     assert "several_needs" in slots["complex_reasons"] and "vulnerable:alone" in slots["complex_reasons"]
-    assert len(slots["need_categories"]) >= 2
+    assert slots["need_categories"] == [458, 453]
 
 
 DOMAIN = {"slots": {"target_group": {"values": ["self", "child", "parent", "partner", "other"]}}}

@@ -158,21 +158,10 @@ def test_an_empty_answer_from_the_assistant_gets_the_fallback(client, monkeypatc
     import httpx
 
     from api.services import conversation as conversation_service
+    from api.services.rasa_client import RasaClient
 
-    class SilentRasa:
-        def __init__(self, *args, **kwargs):
-            pass
-
-        async def __aenter__(self):
-            return self
-
-        async def __aexit__(self, *exc):
-            return False
-
-        async def post(self, url, json):
-            return httpx.Response(200, json=[], request=httpx.Request("POST", url))
-
-    monkeypatch.setattr(conversation_service.httpx, "AsyncClient", SilentRasa)
+    silent = httpx.MockTransport(lambda request: httpx.Response(200, json=[]))
+    monkeypatch.setattr(conversation_service, "rasa_client", lambda settings: RasaClient(settings, silent))
     sender, headers = start(client, lang="nl")
     [reply] = say(client, sender, headers, "hallo").json()
     assert reply["custom"]["type"] == "assistant_unavailable"

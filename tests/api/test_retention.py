@@ -93,7 +93,7 @@ def test_a_bot_reply_of_type_forget_conversation_is_delivered_then_everything_is
     add_tracker_events(tracker, sender, MARKER)
     farewell = {"text": "Je gesprek is vergeten.", "custom": {"type": "forget_conversation"}}
 
-    async def rasa_says_forget(settings, conversation_id, text_value, lang):
+    async def rasa_says_forget(settings, conversation_id, text_value, lang, **_options):
         return [{"recipient_id": conversation_id, **farewell}]
 
     monkeypatch.setattr(conversation_service, "ask_assistant", rasa_says_forget)
@@ -101,7 +101,8 @@ def test_a_bot_reply_of_type_forget_conversation_is_delivered_then_everything_is
     response = client.post("/webhooks/rest/webhook", json=body, headers=headers)
 
     assert response.status_code == 200
-    assert response.json() == [{"recipient_id": sender, **farewell}]
+    delivered = [{key: r.get(key) for key in ("recipient_id", "text", "custom")} for r in response.json()]
+    assert delivered == [{"recipient_id": sender, **farewell}]
     db_session.expire_all()
     assert db_session.get(Conversation, sender) is None
     assert db_session.query(Message).filter_by(conversation_id=sender).count() == 0
@@ -111,7 +112,7 @@ def test_a_bot_reply_of_type_forget_conversation_is_delivered_then_everything_is
 def test_custom_types_without_a_handler_change_nothing(client, db_session, monkeypatch):
     sender, headers = start(client)
 
-    async def rasa_says(settings, conversation_id, text_value, lang):
+    async def rasa_says(settings, conversation_id, text_value, lang, **_options):
         return [{"recipient_id": conversation_id, "custom": {"type": "service_list", "services": []}}]
 
     monkeypatch.setattr(conversation_service, "ask_assistant", rasa_says)
@@ -152,3 +153,99 @@ def test_retention_without_a_tracker_table_still_cleans_the_api_store(db_session
     db_session.commit()
     assert asyncio.run(purge_expired(db_session, settings)) == 1
 
+
+
+# --- forgetting is complete and durable ----------------------------------------------------------------
+
+
+def knelpunt_from(db_session, conversation_id: str, words: str):
+    from api.services.signals import record_signal
+
+    signal = record_signal(db_session, signal_type="knelpunt", category_ids=[], commune=None, language="nl",
+                           source="citizen", barrier="waiting_list", text=words, conversation_key=conversation_id)
+    assert signal is not None and signal.forget_key and signal.dedup_key
+    return signal.id
+
+
+def signal_rows(db_session) -> dict[int, tuple]:
+    from api.models_signals import Signal
+
+    db_session.expire_all()
+    return {s.id: (s.text, s.dedup_key, s.forget_key) for s in db_session.query(Signal)}
+
+
+def test_forgetting_clears_the_text_and_link_of_the_conversations_signals(client, db_session, tracker):
+    from api.models_signals import SignalCount
+
+    sender, headers = start(client)
+    other, _ = start(client)
+    forgotten_signal = knelpunt_from(db_session, sender, f"wachtlijst bij {MARKER}")
+    kept_signal = knelpunt_from(db_session, other, f"wachtlijst bij {MARKER}")
+    counts = sorted((c.month, c.category_id, c.n) for c in db_session.query(SignalCount))
+
+    assert client.delete(f"/api/v1/conversations/{sender}", headers=headers).status_code == 204
+
+    rows = signal_rows(db_session)
+    assert rows[forgotten_signal] == (None, None, None)  # still counted, no words, no way back
+    assert MARKER in rows[kept_signal][0] and rows[kept_signal][2]
+    assert sorted((c.month, c.category_id, c.n) for c in db_session.query(SignalCount)) == counts
+    from api.models import PendingForget
+
+    assert db_session.get(PendingForget, sender) is None  # done: nothing left to retry
+
+
+def test_a_failing_tracker_store_keeps_the_request_until_a_retry_succeeds(db_session, tracker):
+    from api.models import PendingForget
+    from api.services.retention import forget_now, retry_pending_forgets
+
+    conversation = start_conversation(db_session, "rest").conversation
+    conversation_service.record_message(db_session, conversation, "citizen", MARKER)
+    add_tracker_events(tracker, conversation.id, MARKER)
+    signal_id = knelpunt_from(db_session, conversation.id, f"te duur {MARKER}")
+    conversation_id = conversation.id
+    down = load_settings(rasa_tracker_db_url="postgresql://nobody@127.0.0.1:1/rasa_tracker")
+
+    forget_now(db_session, down, conversation_id)
+
+    # The API's rows and the signal's words are gone at once; Rasa's events wait for the retry.
+    db_session.expire_all()
+    assert db_session.get(Conversation, conversation_id) is None
+    assert signal_rows(db_session)[signal_id] == (None, None, None)
+    assert tracker_events(tracker, conversation_id) == 1
+    pending = db_session.get(PendingForget, conversation_id)
+    assert pending is not None and pending.attempts == 1
+
+    assert retry_pending_forgets(db_session, down) == 0  # still down: kept
+    assert retry_pending_forgets(db_session, get_settings()) == 1  # the retention task, once it is back
+    assert tracker_events(tracker, conversation_id) == 0
+    db_session.expire_all()
+    assert db_session.get(PendingForget, conversation_id) is None
+
+
+def test_orphaned_tracker_events_are_swept_after_the_retention_period(db_session, tracker):
+    from api.services.retention import sweep_orphaned_tracker_events
+
+    known = start_conversation(db_session, "rest").conversation
+    for sender in (known.id, "orphan-of-a-crash", "recent-orphan"):
+        add_tracker_events(tracker, sender, MARKER)
+    with tracker.begin() as connection:  # every event 40 days old, except the recent orphan's
+        old = (utcnow() - timedelta(days=40)).timestamp()
+        connection.execute(text("UPDATE events SET timestamp = :t WHERE sender_id != 'recent-orphan'"), {"t": old})
+        connection.execute(text("UPDATE events SET timestamp = :t WHERE sender_id = 'recent-orphan'"),
+                           {"t": utcnow().timestamp()})
+
+    # At least this orphan (on a shared PostgreSQL database, other tests' leftovers are orphans too).
+    assert sweep_orphaned_tracker_events(db_session, get_settings()) >= 1
+
+    assert tracker_events(tracker, "orphan-of-a-crash") == 0
+    assert tracker_events(tracker, "recent-orphan") == 1  # may still be in use
+    assert tracker_events(tracker, known.id) == 1  # the API knows it: its own retention decides
+
+
+def test_retention_keeps_the_scrubbed_signal_text_but_drops_its_link(db_session, tracker):
+    old = start_conversation(db_session, "rest").conversation
+    signal_id = knelpunt_from(db_session, old.id, "wachtlijst van drie maanden")
+    old.last_activity_at = utcnow() - timedelta(days=31)
+    db_session.commit()
+    assert asyncio.run(purge_expired(db_session, load_settings(retention_days=30))) >= 1
+    assert signal_rows(db_session)[signal_id] == ("wachtlijst van drie maanden", None, None)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.core.auth import create_access_token
 from api.core.config import load_settings
 from api.models_handover import HandoverCase
-from api.services.conversation import CUSTOM_TYPE_HANDLERS, start_conversation
+from api.services.conversation import CUSTOM_TYPE_HANDLERS, NoLiveEvents, start_conversation
 from api.services.users import add_user
 
 PASSWORD = "correct horse battery staple"
@@ -28,7 +28,7 @@ MARIE_ROSE_SUMMARY = {
 }
 
 
-class Recorder:
+class Recorder(NoLiveEvents):
     """The citizens' live channel (api.services.realtime), recorded: what each widget would receive."""
 
     def __init__(self) -> None:

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from kb import models as m
+from kb.demo import NOTE, REGION_EXTENT, coverage, demo_categories, plan
 from kb.export import export_directory, validate_document, validator
 from kb.importer import ImportRefused, import_path
+from kb.taxonomy import categories
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 HSDS_EXAMPLES = SHARED / "hsds-3.0" / "examples"
@@ -145,6 +147,17 @@ def test_export_validates_and_round_trips(demo_session, tmp_path):
     demo = next(x for x in doc["services"] if x["name"].startswith("[DEMO]"))
     assert demo["translations"]["fr"]["name"].startswith("[DEMO]")
     assert any(a.get("value") == "demo" for a in demo["attributes"])
+    # the DEMO directory: every service fictitious on its face, the region-wide ones with their area
+    demo_ids = _demo_ids(s)
+    demos = [x for x in doc["services"] if x["id"] in demo_ids]
+    assert len(demos) == len(plan()) >= 1000
+    for x in demos:
+        assert x["name"].startswith("[DEMO]") and NOTE["nl"] in x["description"]
+        assert x["url"].startswith("https://example.org/demo/")
+        assert all(p["number"].startswith("02 000 ") for p in x["phones"])
+    wide = [x for x in demos if x["service_areas"]]
+    assert wide and all(a["extent"] == REGION_EXTENT for x in wide for a in x["service_areas"])
+    _assert_demo_coverage(s)  # here, so that the directory is loaded once
     # round trip: importing the export changes nothing and the next export is the same
     path = tmp_path / "export.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
@@ -168,3 +181,33 @@ def test_export_in_french_and_invalid_documents_are_caught(taxonomy_session):
     assert any("services[0].status" in e for e in errors)
     assert any(e.startswith("organizations[0]") for e in errors)
     assert list(validator("compiled/service.json").iter_errors({"id": "x"}))  # name, status missing
+
+
+def _demo_ids(session) -> set[str]:
+    return set(session.scalars(select(m.Service.id).where(m.Service.is_demo.is_(True))))
+
+
+def test_the_demo_plan_is_deterministic_and_covers_what_citizens_ask_for():
+    first, again = plan(), plan()
+    assert [(p.key, p.names, p.categories) for p in first] == [(p.key, p.names, p.categories) for p in again]
+    assert len({p.key for p in first}) == len(first) >= 1000
+    known = categories()
+    covered = {c for p in first for c in p.categories}
+    assert covered <= set(known)  # only categories of the taxonomy
+    assert set(demo_categories()) <= covered
+    common = {c.id for c in known.values() if c.organisations_count >= 20 and not c.for_professionals}
+    assert common <= covered
+    per_commune = {}
+    for p in first:
+        per_commune[p.commune.slug] = per_commune.get(p.commune.slug, 0) + 1
+    assert len(per_commune) == 19 and min(per_commune.values()) >= 50
+
+
+def _assert_demo_coverage(session) -> None:
+    asked = [{c} for c in demo_categories()]
+    cov = coverage(session, asked)
+    assert cov["needs"] == len(asked) and cov["region"] == 1.0
+    assert len(cov["communes"]) == 19
+    for shares in cov["communes"].values():
+        assert 0 < shares["local"] < shares["reach"] <= 1.0
+    assert coverage(session, [{924, 67}, {234}])["region"] == 0.5  # 234 (organ donation): none

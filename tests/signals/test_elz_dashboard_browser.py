@@ -1,6 +1,7 @@
 """The ELZ dashboard in a real browser (Debian's chromium driven by Playwright; no browser download),
 against the API alone: sign in, filter, the trend chart drawn, the table per commune, triage a signal,
-download the CSV and check its content, switch to French. A screenshot goes to var/screenshots/."""
+download the CSV and check its content, the demo share and its note, switch to French. A screenshot goes
+to var/screenshots/."""
 
 import csv
 import io
@@ -37,6 +38,7 @@ def seeded(dashboard_server):
         insert_signals(session, 8, day=_months_back(1), commune="21015")
         insert_signals(session, 9, day=_months_back(1), commune="21001", signal_type="knelpunt")
         insert_signals(session, 2, day=_months_back(1), commune="21009")  # a small cell: "< 5"
+        insert_signals(session, 5, day=_months_back(1), commune="21001", demo=True)  # from the DEMO directory
         signal = record_signal(
             session, signal_type="unmet_need", category_ids=[CAT_A], commune="Schaerbeek", language="fr",
             source="assistant", conversation_key="browser-test",
@@ -70,6 +72,14 @@ def test_dashboard_filter_chart_triage_and_csv(browser, seeded):
     page.wait_for_url("**/elz/")
     page.wait_for_selector("#communes tbody tr")
     assert "Schaarbeek" in page.inner_text("#communes") and "< 5" in page.inner_text("#communes")
+    # How much of a count is demo: a column, a note, and a mark on the demo signals in the triage list.
+    assert page.locator("#communes thead th").last.inner_text() == "waarvan demo"
+    anderlecht = page.locator("#communes tbody tr", has_text="Anderlecht").inner_text().split("\t")
+    assert anderlecht[-1] in ("5", "x")  # hidden with the line's small cell (Elsene's 2) or not
+    total = page.locator("#communes tbody tr").last.inner_text().split("\t")
+    assert total[-2:] == ["31", "5"]  # 31 signals, 5 of them demo
+    assert page.locator("#demo-note").is_visible() and "fictieve diensten" in page.inner_text("#demo-note")
+    assert page.locator("#signals .badge.demo").count() == 5
 
     # Filter on Schaarbeek: the table shows it alone, the chart is redrawn.
     page.select_option("#f-commune", "21015")
@@ -81,7 +91,7 @@ def test_dashboard_filter_chart_triage_and_csv(browser, seeded):
     )
     rows = page.locator("#communes tbody tr")
     assert rows.nth(0).inner_text().split("\t")[0] == "Schaarbeek"
-    assert rows.nth(0).inner_text().split("\t")[-1] == "15"  # 6 + 8 + the one recorded today
+    assert rows.nth(0).inner_text().split("\t")[-2:] == ["15", "0"]  # 6 + 8 + the one recorded today
     chart = page.evaluate(
         """() => {
             const canvas = document.getElementById('trend');
@@ -120,7 +130,7 @@ def test_dashboard_filter_chart_triage_and_csv(browser, seeded):
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0] == [
         "type", "category", "category_nl", "category_fr", "commune", "commune_nl", "commune_fr", "month",
-        "count",
+        "count", "of_which_demo",
     ]
     by_month = {r[7]: r[8] for r in rows[1:-1]}
     assert by_month == {
@@ -128,7 +138,7 @@ def test_dashboard_filter_chart_triage_and_csv(browser, seeded):
         _months_back(1).strftime("%Y-%m"): "8",
         today_in_brussels().strftime("%Y-%m"): "< 5",
     }
-    assert {r[4] for r in rows[1:-1]} == {"21015"} and rows[-1][-1] == "15"
+    assert {r[4] for r in rows[1:-1]} == {"21015"} and rows[-1][-2:] == ["15", "0"]
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
@@ -138,5 +148,18 @@ def test_dashboard_filter_chart_triage_and_csv(browser, seeded):
     page.wait_for_function("() => document.querySelector('h1').textContent === 'Signaux'")
     page.wait_for_selector("#communes tbody tr")
     assert "Par commune" in page.inner_text("main")
+    page.wait_for_function(  # the table is drawn again in French
+        "() => [...document.querySelectorAll('#communes thead th')].pop().textContent === 'dont démo'"
+    )
+
+    # Demo signals left out: the Anderlecht count is the real one, the demo column goes.
+    page.select_option("#f-demo", "exclude")
+    page.select_option("#f-commune", "21001")
+    page.click("#apply")
+    page.wait_for_function(
+        "() => document.querySelector('#communes tbody').innerText.includes('Anderlecht')"
+        " && document.querySelectorAll('#communes thead th').length === 5"
+    )
+    assert page.locator("#communes tbody tr").nth(0).inner_text().split("\t")[-1] == "9"
     assert failed == [] and errors == []
     context.close()

@@ -112,18 +112,18 @@ def test_report_json_and_csv_suppress_small_cells(client, headers_for, add_signa
     body = report.json()
     assert {r["commune"]: r["display"] for r in body["rows"]} == {"21001": "x", "21009": "< 5", "21015": "8"}
     assert all(r["count"] is None for r in body["rows"] if r["display"] in ("< 5", "x"))
-    assert body["total"] == {"count": 16, "display": "16"}
+    assert body["total"] == {"count": 16, "display": "16", "demo_count": 0, "demo_display": "0"}  # no demo
 
     exported = client.get("/api/v1/signals/report", params={**params, "format": "csv"}, headers=elz)
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
     assert "attachment" in exported.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff")), delimiter=";"))
-    assert rows[0] == ["commune", "commune_nl", "commune_fr", "count"]
-    assert ["21009", "Elsene", "Ixelles", "< 5"] in rows
-    assert ["21015", "Schaarbeek", "Schaerbeek", "8"] in rows
-    assert rows[-1] == ["total", "", "", "16"]
-    assert "2" not in [r[-1] for r in rows]  # the small count itself appears nowhere
+    assert rows[0] == ["commune", "commune_nl", "commune_fr", "count", "of_which_demo"]
+    assert ["21009", "Elsene", "Ixelles", "< 5", "0"] in rows
+    assert ["21015", "Schaarbeek", "Schaerbeek", "8", "0"] in rows
+    assert rows[-1] == ["total", "", "", "16", "0"]
+    assert "2" not in [v for r in rows for v in r[-2:]]  # the small count itself appears nowhere
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_escalation_report_html_and_csv(client, headers_for, add_signals):
     exported = client.get("/api/v1/signals/escalations", params={"from": "2026-01", "to": "2026-02",
                                                                   "format": "csv"}, headers=elz)
     rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff")), delimiter=";"))
-    assert rows[0][-2:] == ["total", "trend"]
+    assert rows[0][-3:] == ["total", "of_which_demo", "trend"]
     assert rows[0][7:9] == ["2026-01", "2026-02"]
     assert rows[1][:2] == ["unmet_need", str(CAT_A)] and rows[1][7:10] == ["6", "0", "6"]
 
@@ -173,6 +173,7 @@ def test_data_quality_signal_links_to_the_sociale_kaart_entry(client, headers_fo
     body = {**SIGNAL, "signal_type": "data_quality", "service_id": service.id, "text": "nummer klopt niet"}
     created = client.post("/api/v1/signals", json=body, headers=headers_for("onthaal")).json()
     assert created["service"]["id"] == service.id and created["service"]["exists"] is True
+    assert created["demo"] is True  # about a DEMO service: says nothing about the real sociale kaart
     elz = headers_for("elz")
     marked = client.post(f"/api/v1/signals/{created['id']}/service-verified", headers=elz)
     assert marked.status_code == 200

@@ -12,6 +12,10 @@ const TEXTS = {
     verifiedDone: "Fiche gemarkeerd als nagekeken", saved: "Opgeslagen", loading: "Laden…",
     error: "Er ging iets mis", none: "Geen signalen voor deze filters.", sheet: "fiche",
     rule: "Aantallen van 1 tot 4 staan als \"< 5\"; \"x\" verbergt een cel die een kleine cel zou verraden.",
+    demo: "Demosignalen", demoInclude: "meetellen", demoExclude: "weglaten", demoOnly: "alleen demo",
+    ofWhichDemo: "waarvan demo", demoBadge: "DEMO",
+    demoNote: "Demo: signalen die tegen de DEMO-sociale kaart (fictieve diensten) zijn gevonden; ze zeggen niets "
+      + "over de echte sociale kaart.",
     types: { unmet_need: "Onbeantwoorde nood", knelpunt: "Knelpunt", data_quality: "Sociale kaart fout" },
     statuses: { new: "nieuw", reviewed: "bekeken", escalated: "geëscaleerd", resolved_locally: "lokaal opgelost",
       dismissed: "afgewezen" },
@@ -25,6 +29,10 @@ const TEXTS = {
     verifiedDone: "Fiche marquée comme vérifiée", saved: "Enregistré", loading: "Chargement…",
     error: "Une erreur s'est produite", none: "Aucun signal pour ces filtres.", sheet: "fiche",
     rule: "Les nombres de 1 à 4 sont affichés \"< 5\" ; \"x\" masque une cellule qui révélerait une petite cellule.",
+    demo: "Signaux de démo", demoInclude: "compter", demoExclude: "exclure", demoOnly: "uniquement démo",
+    ofWhichDemo: "dont démo", demoBadge: "DÉMO",
+    demoNote: "Démo : signaux trouvés avec la carte sociale de DÉMO (services fictifs) ; ils ne disent rien de la "
+      + "vraie carte sociale.",
     types: { unmet_need: "Besoin non rencontré", knelpunt: "Obstacle", data_quality: "Erreur carte sociale" },
     statuses: { new: "nouveau", reviewed: "examiné", escalated: "escaladé", resolved_locally: "résolu localement",
       dismissed: "écarté" },
@@ -64,6 +72,8 @@ function filterParams() {
     const value = document.getElementById(id).value;
     if (value) params.set(name, value);
   }
+  const demo = document.getElementById("f-demo").value;
+  if (demo && demo !== "include") params.set("demo", demo);
   return params;
 }
 
@@ -177,6 +187,8 @@ async function loadCommunes(params) {
   head.appendChild(el("th", t("commune")));
   for (const type of options.types) head.appendChild(el("th", t("types")[type], "num"));
   head.appendChild(el("th", t("total"), "num"));
+  const withDemo = sums.total.demo_display !== undefined;  // only when demo signals are counted in
+  if (withDemo) head.appendChild(el("th", t("ofWhichDemo"), "num demo"));
   table.tHead.replaceChildren(head);
   const rows = {};
   for (const row of cells.rows) {
@@ -184,6 +196,7 @@ async function loadCommunes(params) {
     rows[row.commune][row.type] = row.display;
   }
   const totalOf = Object.fromEntries(sums.rows.map((row) => [row.commune, row.display]));
+  const demoOf = Object.fromEntries(sums.rows.map((row) => [row.commune, row.demo_display]));
   const body = table.tBodies[0];
   body.replaceChildren();
   const codes = Object.keys(rows).sort((a, b) => communeName(a).localeCompare(communeName(b)));
@@ -192,12 +205,14 @@ async function loadCommunes(params) {
     tr.appendChild(el("td", communeName(code)));
     for (const type of options.types) tr.appendChild(el("td", rows[code][type] || "0", "num"));
     tr.appendChild(el("td", totalOf[code] || "0", "num"));
+    if (withDemo) tr.appendChild(el("td", demoOf[code] || "0", "num demo"));
     body.appendChild(tr);
   }
   const total = el("tr");
   total.appendChild(el("th", t("total")));
   for (let i = 0; i < options.types.length; i++) total.appendChild(el("td", ""));
   total.appendChild(el("th", sums.total.display, "num"));
+  if (withDemo) total.appendChild(el("th", sums.total.demo_display, "num demo"));
   body.appendChild(total);
 }
 
@@ -227,7 +242,9 @@ function signalRow(signal) {
   const tr = el("tr");
   tr.dataset.id = String(signal.id);
   tr.appendChild(el("td", signal.created_on));
-  tr.appendChild(el("td", t("types")[signal.type] + (signal.barrier ? " · " + signal.barrier : "")));
+  const type = el("td", t("types")[signal.type] + (signal.barrier ? " · " + signal.barrier : ""));
+  if (signal.demo) type.appendChild(el("span", t("demoBadge"), "badge demo"));
+  tr.appendChild(type);
   tr.appendChild(el("td", signal.categories.map((c) => c["title_" + lang]).join(", ")));
   tr.appendChild(el("td", signal.commune ? signal.commune["name_" + lang] : t("unknown")));
   const text = el("td", signal.text || "");

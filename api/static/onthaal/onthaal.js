@@ -29,6 +29,8 @@ const TEXTS = {
     calledBackOk: "Gemarkeerd als teruggebeld.", newCrisis: "Nieuwe crisis in de wachtrij!",
     k_waiting_list: "wachtlijst", k_cost: "kost", k_distance: "afstand", k_language: "taal",
     k_accessibility: "toegankelijkheid", k_refusal: "weigering", k_other: "ander",
+    wrongData: "Foute gegevens melden", wrongRemark: "Wat klopt er niet aan deze dienst?",
+    wrongDone: "Gemeld: het ELZ kijkt de fiche na.",
   },
   fr: {
     title: "Accueil", logout: "Se déconnecter", queue: "File d'attente", show: "Afficher", open: "Ouvertes",
@@ -51,6 +53,8 @@ const TEXTS = {
     newCrisis: "Nouvelle crise dans la file !",
     k_waiting_list: "liste d'attente", k_cost: "coût", k_distance: "distance", k_language: "langue",
     k_accessibility: "accessibilité", k_refusal: "refus", k_other: "autre",
+    wrongData: "Signaler des données erronées", wrongRemark: "Qu'est-ce qui ne va pas dans ce service ?",
+    wrongDone: "Signalé : l'ELZ vérifiera la fiche.",
   },
 };
 

