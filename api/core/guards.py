@@ -6,10 +6,11 @@ cookie-authenticated writes.
   5 000 characters, a staff edit a few kilobytes: nothing legitimate comes near it.
 - Cross-site writes: staff screens sign in with an HttpOnly SameSite=Strict cookie. A write (POST, PUT,
   PATCH, DELETE) that carries that cookie and no bearer token must come from our own pages: the browser's
-  `Sec-Fetch-Site` must say same-origin (or none, typed by the user), and an `Origin`, when sent, must be
-  the API's own. Browsers always send one of the two on a cross-site write, so a forged form or fetch from
-  another site is refused with 403 even if a browser ever sent the cookie along. API clients that send a
-  bearer token are not affected (a cross-site page cannot set that header without CORS permission).
+  `Sec-Fetch-Site` must say same-origin (or none, typed by the user); a browser that does not send it must
+  send an `Origin` that is the API's own. Browsers always send one of the two on a cross-site write, so a
+  forged form or fetch from another site is refused with 403 even if a browser ever sent the cookie along.
+  API clients that send a bearer token are not affected (a cross-site page cannot set that header without
+  CORS permission).
 """
 
 import json
@@ -106,8 +107,9 @@ def is_cross_site_write(scope) -> bool:
     if (_header(scope, b"authorization") or "").lower().startswith("bearer "):
         return False
     fetch_site = (_header(scope, b"sec-fetch-site") or "").lower()
-    if fetch_site and fetch_site not in ("same-origin", "none"):
-        return True
+    if fetch_site:
+        # The browser's own word; it also holds behind a proxy that changes the scheme the API sees.
+        return fetch_site not in ("same-origin", "none")
     origin = (_header(scope, b"origin") or "").lower()
     if origin and origin != "null":
         parts = urlsplit(origin)
