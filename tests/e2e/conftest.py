@@ -36,6 +36,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         rasa_model_path=model,
         # Functional tests, not a latency test: a loaded CI machine must not turn answers into fallbacks.
         rasa_timeout_seconds=30,
+        # ... nor into "a moment, your message is kept" notices before the answer (tests of that notice
+        # use a silent Rasa: tests/channel/test_socketio.py).
+        rasa_slow_notice_seconds=60,
         rate_limit_per_ip=100_000,  # every test citizen comes from 127.0.0.1
     )
     running = Stack(settings, log_dir=tmp / "log")
