@@ -6,6 +6,8 @@ SHELL := /bin/bash
 
 RASA_VENV := .venvs/rasa
 APP_VENV  := .venvs/app
+TOOLS_VENV := .venvs/tools
+UV        := $(TOOLS_VENV)/bin/uv
 RASA      := $(RASA_VENV)/bin/rasa
 APP_PY    := $(APP_VENV)/bin/python
 MODEL     := models/gbo.tar.gz
@@ -39,20 +41,30 @@ $(CHROMIUM):
 	@DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
-$(RASA_VENV)/.installed: requirements/rasa.lock
+# Python packages are installed by uv (pinned in requirements/tools.lock): the same pinned locks as pip would
+# install, about ten times faster (the Rasa environment in ~30 s instead of several minutes). It reads the
+# machine's local wheel folders when they exist (pip reads them from pip.conf; uv does not).
+UV_SOURCES := $(if $(wildcard /opt/wheels),--find-links /opt/wheels) \
+              $(foreach index,$(wildcard /opt/pypi/simple /opt/pypi-more/simple),--extra-index-url file://$(index)) \
+              --index-strategy unsafe-best-match
+$(UV): requirements/tools.lock
+	@python=$$(scripts/find-python.sh 3.11) || exit 1; \
+	  $$python -m venv $(TOOLS_VENV) && \
+	  $(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/tools.lock
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.lock | $(UV)
 	@python=$$(scripts/find-python.sh 3.10) || exit 1; \
 	  echo "creating the Rasa environment ($(RASA_VENV), $$python)"; \
 	  $$python -m venv $(RASA_VENV) && \
-	  $(RASA_VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip wheel && \
-	  $(RASA_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/rasa.lock
+	  $(UV) pip install --quiet --python $(RASA_VENV)/bin/python $(UV_SOURCES) -r requirements/rasa.lock
 	@touch $@
 
-$(APP_VENV)/.installed: requirements/app.lock
+$(APP_VENV)/.installed: requirements/app.lock | $(UV)
 	@python=$$(scripts/find-python.sh 3.11) || exit 1; \
 	  echo "creating the application environment ($(APP_VENV), $$python)"; \
 	  $$python -m venv $(APP_VENV) && \
-	  $(APP_VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip wheel && \
-	  $(APP_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/app.lock
+	  $(UV) pip install --quiet --python $(APP_VENV)/bin/python $(UV_SOURCES) -r requirements/app.lock
 	@touch $@
 
 # The domain Rasa sees: bot/domain plus responses generated from the per-language catalogs.
@@ -71,8 +83,11 @@ train: $(MODEL)
 run: install train
 	@$(APP_PY) -m api run --rasa $(RASA)
 
+# ruff, and the architecture contracts of pyproject.toml ([tool.importlinter]: layers, no import cycles).
 lint: $(APP_VENV)/.installed
 	@$(APP_VENV)/bin/ruff check .
+	@mkdir -p build && $(APP_VENV)/bin/lint-imports --no-cache > build/lint-imports.log 2>&1 || { cat build/lint-imports.log; exit 1; }
+	@grep -E '^Contracts: ' build/lint-imports.log
 
 validate: $(RASA_VENV)/.installed $(DOMAIN)/responses.yml
 	@$(RASA_ENV) $(RASA) data validate --domain $(DOMAIN) --data $(BOT_DATA) --config bot/config.yml --quiet
@@ -90,8 +105,20 @@ nlu-test: $(MODEL)
 	  > build/rasa-nlu-test.log 2>&1 || { tail -n 30 build/rasa-nlu-test.log; exit 1; }
 	@$(APP_PY) scripts/check_nlu_report.py build/rasa-nlu-test
 
-test: install train lint validate story-test nlu-test
-	@$(APP_PY) -m pytest
+# Each step timed; where the time went is printed at the end (build/test-times.txt).
+STEP = scripts/timed-step.sh build/test-times.txt
+# Two pytest workers: the stack tests on one, the rest on the other (tests/conftest.py).
+PYTEST_WORKERS ?= 2
+test:
+	@mkdir -p build && rm -f build/test-times.txt
+	@$(STEP) install $(MAKE) --no-print-directory install
+	@$(STEP) train $(MAKE) --no-print-directory train
+	@$(STEP) lint $(MAKE) --no-print-directory lint
+	@$(STEP) validate $(MAKE) --no-print-directory validate
+	@$(STEP) story-test $(MAKE) --no-print-directory story-test
+	@$(STEP) nlu-test $(MAKE) --no-print-directory nlu-test
+	@$(STEP) pytest $(APP_PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	@echo "where the time went:" && cat build/test-times.txt
 
 bench: install train
 	@for script in bench/*.py; do echo "== $$script"; $(APP_PY) $$script || exit 1; done

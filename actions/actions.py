@@ -1,8 +1,10 @@
-"""Custom actions run by the rasa-sdk action server (python -m rasa_sdk --actions actions).
+"""Custom actions run by the action server (python -m actions.server, rasa-sdk).
 
-Thin adapters: they read the tracker, call kb/ and api/services/, and turn the answers into slots and
-messages. Texts come from the language catalogs (bot/catalog), through Rasa responses (`response=`) or,
-where the language is decided in the same turn, through api.i18n.
+Thin adapters: they read the tracker, call kb/ and dialogue/, and turn the answers into slots and
+messages. They keep the conversation's state in slots: Rasa (bot/serve.py) sends them the current turn's
+events only (from the citizen's latest message on), not the whole conversation; and they set only the
+slots whose value changes. Texts come from the language catalogs (bot/catalog), through Rasa responses
+(`response=`) or, where the language is decided in the same turn, through dialogue.i18n.
 """
 
 import logging
@@ -13,13 +15,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from api import i18n
-from api.core.db import get_sessionmaker
-from api.services import intake
-from api.services.directory import SearchInputError, search_services
-from api.services.language import SUPPORTED, conversation_language
-from api.services.signals import record_signal
-from api.services.understanding import understand
+from common.db import get_sessionmaker
+from dialogue import i18n, intake
+from dialogue.language import SUPPORTED, conversation_language
+from dialogue.service_cards import SearchInputError, search_services
+from dialogue.signal_recording import record_signal
+from dialogue.understanding import understand
 from kb.emergency import numbers_for
 from kb.geo import communes
 
@@ -86,11 +87,14 @@ def _offer_person(dispatcher: CollectingDispatcher, reason: str) -> list[EventTy
 
 
 class ActionReadMessage(Action):
-    """Slot mapping action, run by Rasa on every citizen message before anything is predicted:
-    keeps the conversation's language, counts misunderstandings and notices a crisis (rules or model)."""
+    """Run by Rasa on every citizen message, right after the slot mappings and before anything is
+    predicted (Rasa's `action_validate_slot_mappings`, the one action there that may set any slot and
+    speak): keeps the conversation's language, counts misunderstandings, notices a crisis (rules or model)
+    and then sends the emergency numbers in the very first reply. One action-server call per message;
+    only slots whose value changes are set (every event makes each later turn cost more in Rasa)."""
 
     def name(self) -> str:
-        return "action_read_message"
+        return "action_validate_slot_mappings"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = _latest_text(tracker)
@@ -105,32 +109,33 @@ class ActionReadMessage(Action):
             crisis_kind = "general"
         misunderstood = intent in MISUNDERSTOOD_INTENTS
         count = (tracker.get_slot("misunderstandings") or 0) + 1 if misunderstood else 0
-        return [
-            SlotSet("language", language),
-            SlotSet("crisis_detected", crisis_kind is not None),
-            SlotSet("crisis_kind", crisis_kind or tracker.get_slot("crisis_kind")),
-            SlotSet("misunderstandings", count),
-        ]
+        if crisis_kind is not None:
+            _send_emergency_numbers(dispatcher, crisis_kind, language)
+        return _changed_slots(tracker, {
+            "language": language,
+            "crisis_detected": crisis_kind is not None,
+            "crisis_kind": crisis_kind or tracker.get_slot("crisis_kind"),
+            "misunderstandings": count,
+        })
 
 
-class ActionSendEmergencyNumbers(Action):
-    """Rasa runs `action_validate_slot_mappings` right after the slot mapping actions and, unlike them,
-    lets it speak before anything is predicted: so a crisis gets its numbers in the very first reply."""
+def _send_emergency_numbers(dispatcher: CollectingDispatcher, crisis_kind: str, language: str) -> None:
+    numbers = numbers_for(crisis_kind, language)
+    listed = ", ".join(f"{n['number']} ({n['name']})" for n in numbers)
+    dispatcher.utter_message(
+        text=i18n.text("api_emergency_numbers", language, numbers=listed),
+        json_message={"type": "emergency_numbers", "kind": crisis_kind, "numbers": numbers},
+    )
 
-    def name(self) -> str:
-        return "action_validate_slot_mappings"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        crisis_kind = tracker.get_slot("crisis_kind")
-        if tracker.get_slot("crisis_detected") and crisis_kind:
-            language = _language(tracker)
-            numbers = numbers_for(crisis_kind, language)
-            listed = ", ".join(f"{n['number']} ({n['name']})" for n in numbers)
-            dispatcher.utter_message(
-                text=i18n.text("api_emergency_numbers", language, numbers=listed),
-                json_message={"type": "emergency_numbers", "kind": crisis_kind, "numbers": numbers},
-            )
-        return []
+def _changed_slots(tracker: Tracker, values: dict[str, Any]) -> list[EventType]:
+    """SlotSet events for the values that differ from the tracker's (the same conversation state,
+    fewer events for Rasa to store, load and send on every later call)."""
+    return [SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value]
+
+
+def _drop_unchanged(tracker: Tracker, events: list[EventType]) -> list[EventType]:
+    return [e for e in events if e.get("event") != "slot" or tracker.get_slot(e["name"]) != e["value"]]
 
 
 class ActionHandleMisunderstanding(Action):
@@ -155,7 +160,8 @@ class ActionAnalyseNeed(Action):
         return "action_analyse_need"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return _need_slots(intake.analyse_need(_latest_text(tracker), _language(tracker)), _latest_text(tracker))
+        analysis = intake.analyse_need(_latest_text(tracker), _language(tracker))
+        return _drop_unchanged(tracker, _need_slots(analysis, _latest_text(tracker)))
 
 
 def _need_slots(analysis: intake.NeedAnalysis, text: str) -> list[EventType]:
@@ -184,6 +190,15 @@ class ValidateNeedForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_need_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """rasa-sdk's validation, less the slots it sets to the value they already have (Rasa applied the
+        extracted ones before calling): fewer events for Rasa to keep. `requested_slot` always stays: it is
+        how the form knows what to ask next (required_slots below)."""
+        before = dict(tracker.slots)  # rasa-sdk updates tracker.slots as it validates
+        events = await super().run(dispatcher, tracker, domain)
+        return [e for e in events if e.get("event") != "slot" or e["name"] == "requested_slot"
+                or e["name"] not in before or before[e["name"]] != e["value"]]
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -362,10 +377,10 @@ class ActionUpdateSearch(Action):
         if target:
             events.append(SlotSet("target_group", target))
         if tracker.get_slot("need_categories"):
-            return [*events, FollowupAction("need_form")]
+            return [*_drop_unchanged(tracker, events), FollowupAction("need_form")]
         analysis = intake.analyse_need(text, _language(tracker))
         if analysis.categories or analysis.candidates:  # unsure: need_form asks which help is meant
-            return [*events, *_need_slots(analysis, text), FollowupAction("need_form")]
+            return [*_drop_unchanged(tracker, [*events, *_need_slots(analysis, text)]), FollowupAction("need_form")]
         dispatcher.utter_message(response="utter_ask_describe_again")
         return events
 

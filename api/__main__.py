@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from api.core.config import ConfigError, load_settings
+from common.config import ConfigError, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,8 +49,8 @@ def _purge(settings, days: int | None) -> int:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from api.core.db import get_sessionmaker
-    from api.services.retention import purge_expired, retry_pending_forgets, sweep_orphaned_tracker_events
+    from api.flows.retention import purge_expired, retry_pending_forgets, sweep_orphaned_tracker_events
+    from common.db import get_sessionmaker
 
     if days is not None:
         if days < 1:
@@ -79,9 +79,9 @@ def _users(settings, args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import Session
 
+    from api.accounts.service import UserError, add_user, disable_user, list_users
     from api.core.migrate import upgrade_to_head
-    from api.services.users import UserError, add_user, disable_user, list_users
-    from kb.db import make_engine
+    from common.db import make_engine
 
     try:
         upgrade_to_head(settings.database_url)  # a fresh install has no tables yet

@@ -5,29 +5,40 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.core.config import get_settings
-from api.core.db import get_sessionmaker
+from api import flows
+from api.accounts import routes as auth
+from api.accounts.login_throttle import LoginThrottle
+from api.channel import routes as chat
+from api.channel import widget_routes as widget
+from api.channel.ratelimit import RateLimiter
+from api.channel.realtime import CitizenSocketServer, SocketIOMount
+from api.core.errors import register_error_handlers
 from api.core.guards import BodySizeLimit, CrossSiteWriteGuard
-from api.core.security import SecurityHeaders
-from api.routes import auth, chat, directory_editing, elz, handover, health, hsds, needs, services, signals, widget
-from api.services.handover import check_periodically
-from api.services.login_throttle import LoginThrottle
-from api.services.ratelimit import RateLimiter
-from api.services.realtime import CitizenSocketServer, SocketIOMount
-from api.services.retention import purge_periodically
-from api.services.scrubbing import warm_up_in_background as warm_up_scrubber_in_background
+from api.core.headers import SecurityHeaders
+from api.directory import editing_routes as directory_editing
+from api.directory import hsds_routes as hsds
+from api.directory import need_routes as needs
+from api.directory import service_routes as services
+from api.flows.retention import purge_periodically
+from api.handover import routes as handover
+from api.handover.service import check_periodically
+from api.signals import pages as elz
+from api.signals import routes as signals
+from api.system import routes as health
+from common.config import get_settings
+from common.db import get_sessionmaker
+from dialogue.scrubbing import warm_up_in_background as warm_up_scrubber_in_background
 
 logger = logging.getLogger("api")
 
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    flows.register()
     limiter = RateLimiter(settings)
     citizen_socket = CitizenSocketServer(settings, get_sessionmaker(), limiter)
 
@@ -90,18 +101,5 @@ def create_app() -> FastAPI:
     app.add_middleware(CrossSiteWriteGuard)
     app.add_middleware(BodySizeLimit)
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # One readable message per problem, without echoing the (possibly personal) input back.
-        problems = [
-            {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]}
-            for err in exc.errors()
-        ]
-        return JSONResponse(status_code=422, content={"detail": problems})
-
-    @app.exception_handler(Exception)
-    async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error", exc_info=exc)
-        return JSONResponse(status_code=500, content={"detail": "internal error"})
-
+    register_error_handlers(app)
     return app

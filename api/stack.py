@@ -22,8 +22,8 @@ import httpx
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from api.core.config import REPO_ROOT, ConfigError, Settings
 from api.core.migrate import upgrade_to_head
+from common.config import REPO_ROOT, ConfigError, Settings
 
 DEFAULT_RASA = REPO_ROOT / ".venvs" / "rasa" / "bin" / "rasa"
 FIRST_RESTART_DELAY_SECONDS = 1.0

@@ -19,11 +19,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from api.core.auth import create_access_token  # noqa: E402
-from api.core.config import REPO_ROOT, load_settings  # noqa: E402
-from api.services.users import add_user  # noqa: E402
+from api.accounts.service import add_user  # noqa: E402
+from api.core.security import create_access_token  # noqa: E402
 from api.stack import Stack  # noqa: E402
-from kb.db import make_engine  # noqa: E402
+from common.config import REPO_ROOT, load_settings  # noqa: E402
+from common.db import make_engine  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import free_port  # noqa: E402

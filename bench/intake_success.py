@@ -151,8 +151,8 @@ def _free_port() -> int:
 
 
 def start_stack(tmp: Path):
-    from api.core.config import REPO_ROOT, load_settings
     from api.stack import Stack
+    from common.config import REPO_ROOT, load_settings
 
     model = REPO_ROOT / "models" / "gbo.tar.gz"
     if not model.exists():

@@ -3,7 +3,7 @@
 PostgreSQL runs in a throwaway database created and dropped here (TEST_POSTGRES_URL or the local server).
 Target: p95 <= 25 ms for need matching + service search, measured per query two ways:
 - "need match + ranked search": kb.search.search, the ranked service ids (one long-lived session);
-- "full answer (service dicts)": api.services.directory.search_services, the whole answer of
+- "full answer (service dicts)": dialogue.service_cards.search_services, the whole answer of
   GET /api/v1/services (services with their dicts, "why", hours...), one session per request as the
   API opens it -- what a citizen waits for, short of HTTP. This is the figure the target is about.
 """
@@ -23,10 +23,10 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from api.core.migrate import upgrade_to_head  # noqa: E402
-from api.services.directory import search_services  # noqa: E402
+from common.db import make_engine  # noqa: E402
+from dialogue.service_cards import search_services  # noqa: E402
 from kb import models as m  # noqa: E402
 from kb import search_index  # noqa: E402
-from kb.db import make_engine  # noqa: E402
 from kb.geo import communes  # noqa: E402
 from kb.importer import load_taxonomy  # noqa: E402
 from kb.matching import match_needs  # noqa: E402

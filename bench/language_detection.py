@@ -10,7 +10,7 @@ held-out part; the detector was only ever tuned on the tuning part (the held-out
 A duplicate string is kept in the tuning part only.
 
 Printed: the packages used and the counts; accuracy per language for the previous detector (langdetect
-and marker words), lingua alone (limited to nl/fr/en) and the final detector (api.services.language);
+and marker words), lingua alone (limited to nl/fr/en) and the final detector (dialogue.language);
 the conversation rule on the held-out part (does a conversation in another language switch, does one in
 the same language stay); p95 ms per message; and the RSS each detector adds to a fresh process. "light" is
 the final detector without lingua, as the API uses it for its own estimate when Rasa cannot say.
@@ -137,8 +137,7 @@ def extract() -> dict[str, dict[str, list[tuple[str, str]]]]:
 
 def previous_detect(text: str) -> tuple[str | None, float, int]:
     """The detector before issue 11.8 (langdetect and marker words, no lingua), for comparison."""
-    from api.services import language
-
+    from dialogue import language
     words = [w.lower() for w in language.WORD_RE.findall(text or "")]
     if not words:
         return None, 0.0, 0
@@ -157,8 +156,7 @@ def previous_detect(text: str) -> tuple[str | None, float, int]:
 
 def previous_switches_to(text: str, current: str) -> str:
     """The previous rule for leaving the conversation's language (confidence 0.85, marker words, 3 words)."""
-    from api.services import language
-
+    from dialogue import language
     lang, confidence, markers = previous_detect(text)
     clearly = (lang not in (None, current) and confidence >= 0.85 and markers >= 1
                and len(language.WORD_RE.findall(text)) >= 3)
@@ -166,19 +164,17 @@ def previous_switches_to(text: str, current: str) -> str:
 
 
 def lingua_alone():
-    from api.services import language
-
+    from dialogue import language
     detector = language._lingua()
     return lambda text: language.LINGUA_LANGUAGES.get(detector.detect_language_of(text))
 
 
 def detectors() -> dict:
-    from api.services import language
-
+    from dialogue import language
     return {
         "previous (langdetect + marker words)": lambda text: previous_detect(text)[0],
         "lingua alone (nl/fr/en)": lingua_alone(),
-        "final (api.services.language)": lambda text: language.detect_language(text).lang,
+        "final (dialogue.language)": lambda text: language.detect_language(text).lang,
         "final, light=True (the API's estimate)": lambda text: language.detect_language(text, light=True).lang,
     }
 
@@ -237,7 +233,7 @@ def p95_ms(detect, texts: list[str]) -> float:
 def conversation_rule(items_by_lang: dict[str, list[tuple[str, str]]]) -> None:
     """Switch: the conversation is in another language and the citizen writes this one (it should follow).
     False switch: the conversation is already in this language (it should stay)."""
-    from api.services.language import conversation_language
+    from dialogue.language import conversation_language
 
     print("  language | switches: previous / final | false switches: previous / final")
     for lang in LANGS:

@@ -8,7 +8,7 @@ straight to one Rasa's REST channel (the floor the API adds to). Each conversati
 as soon as the previous answer arrives. Prints messages/s, p50/p95 latency, fallback answers ("the
 assistant cannot answer you"), errors, the ratio of API p95 to bare Rasa p95, the resident memory of
 every process, and the CPU seconds each process spent per message (a figure that holds on a busy
-machine, where wall-clock throughput does not).
+machine, where wall-clock throughput does not; the machine's load average is printed with each run).
 
 The per-IP rate limit is raised for the run: every simulated citizen comes from 127.0.0.1.
 """
@@ -29,8 +29,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from api.core.config import REPO_ROOT, load_settings  # noqa: E402
 from api.stack import Stack  # noqa: E402
+from common.config import REPO_ROOT, load_settings  # noqa: E402
 
 NEEDS = Path("/work/shared/data/needs-dev.jsonl")
 COMMUNES = ["Schaerbeek", "Anderlecht", "Ixelles", "Jette", "Molenbeek", "Uccle", "Etterbeek", "Forest"]
@@ -185,7 +185,7 @@ def main() -> int:
             for name, through_api in (("through the API", True), ("straight to Rasa", False)):
                 before = snapshot(stack)
                 run = asyncio.run(load(stack, name, through_api, args.conversations, args.messages))
-                print(run.line())
+                print(f"{run.line()} (load average {os.getloadavg()[0]:.1f})")
                 report_processes(name, before, snapshot(stack), len(run.latencies))
                 results.append(run)
             api_run, rasa_run = results

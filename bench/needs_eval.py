@@ -6,6 +6,8 @@ Sets (each line {"id", "lang", "text", "accept": [ids, best first]}):
   nl/fr/en phrasings of one need sit on the same side) before any tuning; only "dev" is tuned on.
 The figures of the matcher before issue 11 are kept in bench/needs_eval_before.json and printed next
 to the current ones. `--save-before` rewrites that file from the current matcher (used once, before).
+`--misses` lists the top-1 misses of the sets that may be tuned on, grouped by the expected category;
+it never lists the test part's.
 """
 
 import json
@@ -25,11 +27,24 @@ BEFORE = ROOT / "bench" / "needs_eval_before.json"
 LANGS = ("nl", "fr", "en")
 # Not needs, written apart from kb/data/not_needs.yaml (so not tuned on): none may reach NEED_THRESHOLD.
 NON_NEEDS = [
-    ("nl", "goeienavond"), ("nl", "hoe laat is het"), ("nl", "wat eten we vanavond"), ("nl", "zxcvbnm"),
-    ("nl", "hahaha"), ("nl", "dat is goed, dankuwel"), ("fr", "quelle heure est-il"), ("fr", "bonne nuit"),
-    ("fr", "c'est quoi ton film préféré"), ("fr", "jkljkljkl"), ("fr", "super, merci bien"),
-    ("en", "what time is it"), ("en", "SELECT name FROM patients WHERE 1=1"), ("en", "<img src=x onerror=alert(1)>"),
-    ("en", "good night"), ("en", "cool"), ("en", "what's the capital of France"), ("en", "1 + 1"),
+    ("nl", "goeienavond"),
+    ("nl", "hoe laat is het"),
+    ("nl", "wat eten we vanavond"),
+    ("nl", "zxcvbnm"),
+    ("nl", "hahaha"),
+    ("nl", "dat is goed, dankuwel"),
+    ("fr", "quelle heure est-il"),
+    ("fr", "bonne nuit"),
+    ("fr", "c'est quoi ton film préféré"),
+    ("fr", "jkljkljkl"),
+    ("fr", "super, merci bien"),
+    ("en", "what time is it"),
+    ("en", "SELECT name FROM patients WHERE 1=1"),
+    ("en", "<img src=x onerror=alert(1)>"),
+    ("en", "good night"),
+    ("en", "cool"),
+    ("en", "what's the capital of France"),
+    ("en", "1 + 1"),
 ]
 
 
@@ -72,6 +87,29 @@ def evaluate(items: list[dict]) -> dict:
     return rows
 
 
+def print_misses(sets_: dict[str, list[dict]]) -> None:
+    """Top-1 misses of the tunable sets, grouped by the first accepted category (most missed first)."""
+    from kb.taxonomy import categories
+
+    names = categories()
+    groups: dict[int, list[str]] = {}
+    for label, items in sets_.items():
+        if "test" in label:
+            continue  # why: looking at test misses while tuning would make the test figures worthless
+        for item in items:
+            ids = [m.id for m in match_needs(item["text"], item["lang"], limit=3)]
+            if ids and ids[0] in item["accept"]:
+                continue
+            where = "top-3" if set(ids) & set(item["accept"]) else "missed"
+            got = ", ".join(f"{cid} {names[cid].title_nl[:30]}" for cid in ids) or "nothing"
+            line = f"    [{where}] {item['id']} {item['text'][:90]!r}\n        got: {got}"
+            groups.setdefault(item["accept"][0], []).append(line)
+    print("\ntop-1 misses of the tunable sets, by expected category")
+    for cid, lines in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        print(f"  {cid} {names[cid].title_nl[:60]} ({len(lines)})")
+        print("\n".join(lines))
+
+
 def _pct(a: int, b: int) -> str:
     return f"{a / b:6.1%}" if b else "   n/a"
 
@@ -82,7 +120,8 @@ def main() -> None:
     print(f"matcher ready in {time.perf_counter() - start:.2f} s")
     before = json.loads(BEFORE.read_text(encoding="utf-8")) if BEFORE.exists() else {}
     results = {}
-    for label, items in sets().items():
+    all_sets = sets()
+    for label, items in all_sets.items():
         rows = evaluate(items)
         results[label] = rows
         print(f"\n{label}")
@@ -105,6 +144,8 @@ def main() -> None:
         if text not in passed:
             top = match_needs(text, lang, limit=1)[0]
             print(f"  reaches it: {lang} {text!r} -> {top.id} {top.name[:40]!r} {top.score}")
+    if "--misses" in sys.argv:
+        print_misses(all_sets)
     if "--save-before" in sys.argv:
         BEFORE.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"\nsaved as the 'before' figures: {BEFORE}")

@@ -72,8 +72,7 @@ def main() -> None:
     print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (timings grow with it)")
     before = _rss_mb()
     started = time.perf_counter()
-    from api.services import scrubbing
-
+    from dialogue import scrubbing
     scrubbing.warm_up()
     load_s = time.perf_counter() - started
     after = _rss_mb()

@@ -23,8 +23,9 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from api.core.migrate import upgrade_to_head  # noqa: E402
-from api.services import signals as svc  # noqa: E402
-from kb.db import make_engine  # noqa: E402
+from api.signals import filters, reports  # noqa: E402
+from common.db import make_engine  # noqa: E402
+from dialogue import signal_recording as recording  # noqa: E402
 from kb.geo import communes  # noqa: E402
 from kb.taxonomy import categories  # noqa: E402
 
@@ -36,8 +37,8 @@ ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1
 
 
 def _months() -> list[date]:
-    this = svc.today_in_brussels().replace(day=1)
-    return [svc._add_months(this, -i) for i in range(MONTHS - 1, -1, -1)]
+    this = recording.today_in_brussels().replace(day=1)
+    return [filters.add_months(this, -i) for i in range(MONTHS - 1, -1, -1)]
 
 
 def load(url: str) -> int:
@@ -79,7 +80,7 @@ def load(url: str) -> int:
     with Session(engine) as session:
         # COPY bypasses record_signal, which keeps signal_count in step one signal at a time.
         started = time.perf_counter()
-        cells = svc.rebuild_counts(session)
+        cells = recording.rebuild_counts(session)
         print(f"rebuilt signal_count ({cells:,} rows) in {time.perf_counter() - started:.1f} s")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         # What autovacuum does in production: statistics, and the visibility map for index-only scans.
@@ -91,7 +92,7 @@ def load(url: str) -> int:
 
 
 def time_report(
-    url: str, group_by: list[str], f: svc.SignalFilter, runs: int = 5
+    url: str, group_by: list[str], f: filters.SignalFilter, runs: int = 5
 ) -> tuple[float, float, float, int]:
     """Wall time (first run, median) and the median CPU time of this process (the Python side)."""
     engine = make_engine(url)
@@ -99,7 +100,7 @@ def time_report(
     with Session(engine) as session:
         for _ in range(runs):
             started, started_cpu = time.perf_counter(), time.process_time()
-            report = svc.build_report(session, group_by, f)
+            report = reports.build_report(session, group_by, f)
             timings.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
             cells = len(report.rows)
@@ -126,18 +127,18 @@ def main() -> int:
         months = _months()
         full = ["type", "category", "commune", "month"]
         cases = [
-            ("type,category,commune,month, last 12 months", full, svc.build_filter()),
+            ("type,category,commune,month, last 12 months", full, filters.build_filter()),
             (
                 "type,category,commune,month, all 24 months",
                 full,
-                svc.build_filter(months[0].strftime("%Y-%m"), months[-1].strftime("%Y-%m")),
+                filters.build_filter(months[0].strftime("%Y-%m"), months[-1].strftime("%Y-%m")),
             ),
             ("type,commune,month, all 24 months", ["type", "commune", "month"],
-             svc.build_filter(months[0].strftime("%Y-%m"), months[-1].strftime("%Y-%m"))),
+             filters.build_filter(months[0].strftime("%Y-%m"), months[-1].strftime("%Y-%m"))),
             ("month,type for one commune (dashboard trend)", ["month", "type"],
-             svc.build_filter(communes=["Schaarbeek"])),
+             filters.build_filter(communes=["Schaarbeek"])),
             ("type,category,commune,month, last 12 months, demo signals left out", full,
-             svc.build_filter(demo="exclude")),
+             filters.build_filter(demo="exclude")),
         ]
         for label, group_by, f in cases:
             first, median, cpu, cells = time_report(url, group_by, f)

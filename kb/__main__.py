@@ -1,8 +1,9 @@
-"""Command line for staff: python -m kb import|export|validate|search|stats|load-taxonomy|load-demo|reindex|
+"""Command line for staff: python -m kb import|export|validate|stats|load-taxonomy|load-demo|reindex|
 corrections.
 
 The database is DATABASE_URL (as for the API). Imports are all-or-nothing; a refused file prints
-one line per problem (file: record: field: why) and exits with status 2.
+one line per problem (file: record: field: why) and exits with status 2. Searching as the assistant does:
+`python -m dialogue search`.
 """
 
 import argparse
@@ -17,8 +18,8 @@ from kb import models as m
 
 
 def _session() -> Session:
-    from api.core.config import get_settings
-    from kb.db import make_engine
+    from common.config import get_settings
+    from common.db import make_engine
 
     return Session(make_engine(get_settings().database_url), expire_on_commit=False)
 
@@ -28,7 +29,8 @@ def _progress(done: int, total: int) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from kb.importer import ImportRefused, import_path
+    from kb.import_records import ImportRefused
+    from kb.importer import import_path
 
     with _session() as session:
         for name in args.paths:
@@ -98,33 +100,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(e)
     print(f"{args.path}: {'valid HSDS 3.0' if not errors else f'{len(errors)} error(s)'}")
     return 1 if errors else 0
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    from api.services.directory import SearchInputError, search_services
-
-    with _session() as session:
-        try:
-            result = search_services(
-                session,
-                q=args.q,
-                category_ids=args.category,
-                postcode=args.postcode,
-                lang=args.lang,
-                limit=args.limit,
-            )
-        except SearchInputError as exc:
-            print(exc, file=sys.stderr)
-            return 2
-    for c in result["categories"]:
-        print(f"need: {c['id']} {c['name']} ({c['score']})")
-    for s in result["services"]:
-        addr = s["address"] or {}
-        print(
-            f"- {s['name']} — {addr.get('street', '')} {addr.get('postcode', '')} "
-            f"[{', '.join(s['languages'])}] {'; '.join(s['why'])}"
-        )
-    return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -224,13 +199,6 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("validate", help="validate an HSDS 3.0 JSON export document")
     p.add_argument("path")
     p.set_defaults(fn=cmd_validate)
-    p = sub.add_parser("search", help="search services as the API does")
-    p.add_argument("q", nargs="?")
-    p.add_argument("--category", type=int, action="append")
-    p.add_argument("--postcode")
-    p.add_argument("--lang", choices=["nl", "fr", "en"], default="nl")
-    p.add_argument("--limit", type=int, default=10)
-    p.set_defaults(fn=cmd_search)
     p = sub.add_parser("stats", help="counts of the directory; with demo data, its coverage of the needs sets")
     p.add_argument("--needs", action="append", type=Path, help="a needs JSON-lines file (accept ids); repeatable")
     p.set_defaults(fn=cmd_stats)

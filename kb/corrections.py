@@ -23,6 +23,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.errors import InvalidInput
 from kb import models as m
 from kb.editing import fields
 from kb.editing.versions import MODELS, Editor, add_version, document, load
@@ -242,5 +243,5 @@ def parse_since(value: str) -> datetime:
     try:
         at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"since must be a date (YYYY-MM-DD) or an ISO date-time, not {value!r}") from None
+        raise InvalidInput(f"since must be a date (YYYY-MM-DD) or an ISO date-time, not {value!r}") from None
     return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 from kb import models as m
 from kb.geo import Commune, communes, resolve_place
 from kb.hsds import DEMO_MARK
-from kb.importer import RecordSet, load_taxonomy, write
+from kb.import_records import RecordSet
+from kb.importer import load_taxonomy, write
 from kb.taxonomy import TAXONOMY_ID, categories, term_uuid
 
 DATA = Path(__file__).parent / "data" / "demo_directory.yaml"

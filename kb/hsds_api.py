@@ -1,4 +1,4 @@
-"""HSDS 3.0 API queries (paging object and filters of the HSDS openapi.json), used by api/routes/hsds.py."""
+"""HSDS 3.0 API queries (paging object and filters of the HSDS openapi.json), used by api/directory/hsds_routes.py."""
 
 import math
 import uuid
@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from common import errors
+from common.errors import InvalidInput
 from kb import models as m
 from kb.export import attributes_by_link, metadata_by_resource, service_options
 from kb.geo import resolve_place
@@ -28,11 +30,11 @@ from kb.taxonomy import term_uuid
 MAX_PER_PAGE = 200
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound):
     pass
 
 
-class BadFilter(ValueError):
+class BadFilter(InvalidInput):
     pass
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.db import Base
+from common.db import Base
 
 UUID = String(36)
 

@@ -7,20 +7,18 @@ deleted account) and the kind of change: "edit", "revert", "verify" (checked, no
 from 1; version 0 is the record as it was before its first recorded change.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.db import Base
+from common.clock import utcnow
+from common.db import Base
+from common.staff_accounts import User  # noqa: F401 - the table of the foreign keys to app_user
 
 ENTITY_TYPES = ("service", "organization", "location")
 ACTIONS = ("edit", "revert", "verify", "import")
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class DirectoryVersion(Base):
@@ -37,7 +35,7 @@ class DirectoryVersion(Base):
     action: Mapped[str] = mapped_column(String(16))
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     editor_email: Mapped[str] = mapped_column(String(320))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # {field: {"before": value, "after": value}}
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)

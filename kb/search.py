@@ -19,6 +19,7 @@ from functools import lru_cache
 from sqlalchemy import Float, Integer, bindparam, case, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
+from common.errors import InvalidInput
 from kb import models as m
 from kb.geo import PlaceMatch, find_place_in_text, resolve_place
 from kb.matching import CategoryMatch, match_needs
@@ -39,7 +40,7 @@ _FTS_WORD = re.compile(r"^[a-z0-9]+$")
 REGION_EXTENTS = ("BE-BRU",)  # a service area with this extent serves the whole Brussels-Capital Region
 
 
-class SearchInputError(ValueError):
+class SearchInputError(InvalidInput):
     """The search request cannot be answered as asked (unknown postcode, unknown category, ...)."""
 
 

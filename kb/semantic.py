@@ -5,8 +5,10 @@ The encoder is Google's Universal Sentence Encoder multilingual v3, run in pure 
 downloaded at run time. It maps Dutch, French and English (and mixed) text into one space, which is
 what lets a citizen's own words reach a category written in professional jargon in another language.
 
-Each category is several short documents (titles, keywords, our citizen phrasings); a query scores a
-category by its best document. The document matrix is encoded once per process and cached on disk
+Each category is several short documents (titles, descriptions, our synonyms and citizen phrasings);
+a query scores a category by its best document blended with the mean of its few best ones (a kNN
+vote: one stray phrasing that happens to share a word with the query weighs less than several
+documents that all agree). The document matrix is encoded once per process and cached on disk
 (var/cache/, per encoder version and per document text), so a change in the taxonomy or the
 phrasings re-encodes only the documents that changed.
 """
@@ -105,20 +107,50 @@ def encode_cached(texts: list[str], name: str) -> np.ndarray:
 
 
 class DenseIndex:
-    """Category documents as rows of one matrix, grouped per category for a max-reduce."""
+    """Category documents as rows of one matrix, grouped per category.
 
-    def __init__(self, docs: list[tuple[int, str]]) -> None:
-        docs = sorted({(cid, text.strip()) for cid, text in docs if text.strip()})
-        self.doc_ids = np.array([cid for cid, _ in docs], dtype=np.int64)
-        self.texts = [text for _, text in docs]
-        self.matrix = encode_cached(self.texts, "need_documents")
+    A category scores (1 - top_weight) * its best document + top_weight * the mean of its `top_k` best
+    documents (all of them when it has fewer). A document may carry a penalty subtracted from its cosine:
+    a phrasing listed for several categories counts fully only for the first (its main one), which also
+    breaks the ties such shared phrasings would cause.
+    """
+
+    def __init__(
+        self, docs: list[tuple[int, str, float]], top_k: int = 1, top_weight: float = 0.0, cache: str = "need_documents"
+    ) -> None:
+        penalties: dict[tuple[int, str], float] = {}
+        for cid, text, penalty in docs:
+            key = (cid, text.strip())
+            if key[1]:
+                penalties[key] = min(penalty, penalties.get(key, penalty))
+        keys = sorted(penalties)
+        self.doc_ids = np.array([cid for cid, _ in keys], dtype=np.int64)
+        self.texts = [text for _, text in keys]
+        self.penalties = np.array([penalties[k] for k in keys], dtype=np.float32)
+        self.matrix = encode_cached(self.texts, cache)
         boundaries = np.flatnonzero(np.diff(self.doc_ids)) + 1
         self.starts = np.concatenate(([0], boundaries))
         self.category_ids = self.doc_ids[self.starts]
+        self.top_k, self.top_weight = top_k, top_weight
+        # why a padded (categories x most documents) index: the per-category top-k is then one vectorised
+        # partition instead of a Python loop over categories
+        counts = np.diff(np.concatenate((self.starts, [len(keys)])))
+        width = int(counts.max()) if len(counts) else 1
+        offsets = np.arange(width)
+        self._valid = offsets[None, :] < counts[:, None]
+        self._gather = np.where(self._valid, self.starts[:, None] + offsets[None, :], 0)
+        self._counts = np.minimum(counts, top_k).astype(np.float32)
 
-    def scores(self, query_vectors: np.ndarray) -> np.ndarray:
-        """Per category (in self.category_ids order): the best cosine of any query row to any document."""
+    def scores(self, query_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per category (in self.category_ids order): (blended score, best document's score)."""
         with _blas().limit(limits=1, user_api="blas"):  # why: see encoder(); a threaded gemv only spins
             sims = self.matrix @ query_vectors.T  # (docs, queries)
-        best = sims.max(axis=1)
-        return np.maximum.reduceat(best, self.starts)
+        per_doc = sims.max(axis=1) - self.penalties
+        best = np.maximum.reduceat(per_doc, self.starts)
+        if self.top_k <= 1 or self.top_weight <= 0:
+            return best, best
+        grid = np.where(self._valid, per_doc[self._gather], -np.inf)
+        k = min(self.top_k, grid.shape[1])
+        top = -np.partition(-grid, k - 1, axis=1)[:, :k]
+        top_mean = np.where(np.isfinite(top), top, 0.0).sum(axis=1) / self._counts
+        return ((1 - self.top_weight) * best + self.top_weight * top_mean).astype(np.float32), best

@@ -13,7 +13,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from api.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogs  # noqa: E402
+from dialogue.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogs  # noqa: E402
 
 
 def _variation(entry: object) -> dict:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from api.core.migrate import upgrade_to_head
-from kb.db import make_engine
+from common.db import make_engine
 
 # Unit and API tests must never talk to a Rasa that happens to run on this machine: port 9 is closed.
 os.environ.setdefault("GBO_ENV", "test")
@@ -98,7 +98,7 @@ def client(db_session: Session, monkeypatch: pytest.MonkeyPatch):
     """A FastAPI TestClient whose requests use the test's database session."""
     from fastapi.testclient import TestClient
 
-    from api.core.db import get_session
+    from api.deps import get_session
     from api.main import create_app
 
     app = create_app()
@@ -107,3 +107,13 @@ def client(db_session: Session, monkeypatch: pytest.MonkeyPatch):
         yield test_client
 
 
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs pytest on two workers (pytest-xdist, --dist loadgroup). Every test on the real stack
+    goes to one group, so the machine runs one stack at a time (each is Rasa + action server + API); the
+    other tests are grouped by module, because a module's tests share module-scoped servers and some build
+    on what the test before them did."""
+    for item in items:
+        group = "stack" if item.get_closest_marker("stack") is not None else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
-from api.core.config import REPO_ROOT, Settings
+from common.config import REPO_ROOT, Settings
 
 COMPOSE_SCHEMA = REPO_ROOT.parent / "shared" / "data" / "compose-spec" / "compose-spec.json"
 

@@ -3,18 +3,19 @@ the API puts on the assistant's replies (metadata.lang) so that the widget can f
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
 
 import httpx
 import pytest
 import yaml
 
-from api.core.config import REPO_ROOT, Settings, load_settings
-from api.models import Conversation
-from api.services import conversation as conversation_service
-from api.services import language
-from api.services.conversation import handle_citizen_message, start_conversation, transcript
-from api.services.language import (
+from api.channel import conversation as conversation_service
+from api.channel.conversation import handle_citizen_message, start_conversation, transcript
+from api.channel.models import Conversation
+from api.channel.rasa_client import RasaClient
+from api.channel.realtime import socket_messages
+from common.config import REPO_ROOT, Settings, load_settings
+from dialogue import language
+from dialogue.language import (
     SUPPORTED,
     SWITCH_MIN_WORDS,
     WORD_RE,
@@ -22,8 +23,6 @@ from api.services.language import (
     conversation_language,
     detect_language,
 )
-from api.services.rasa_client import RasaClient
-from api.services.realtime import socket_messages
 
 SHORT_MESSAGES = yaml.safe_load((REPO_ROOT / "tests" / "data" / "language_short_messages.yaml").read_text())
 
@@ -99,18 +98,20 @@ def test_the_lingua_detector_is_built_once_and_knows_only_the_supported_language
     assert sorted(language.LINGUA_LANGUAGES.values()) == sorted(SUPPORTED)
 
 
-# --- the language of the assistant's replies (api.services.conversation) --------------------------------
+# --- the language of the assistant's replies (api.channel.conversation) --------------------------------
 
 
-def scripted_rasa(monkeypatch, tracker: Callable[[httpx.Request], httpx.Response]) -> tuple[Settings, list[str]]:
-    """Rasa replaced by a scripted transport: the webhook answers one text; `tracker` answers the slots."""
+def scripted_rasa(monkeypatch, metadata: object) -> tuple[Settings, list[str]]:
+    """Rasa replaced by a scripted transport: the webhook answers one text with this `metadata`
+    (bot/serve.py puts the `language` slot there as metadata.lang)."""
     calls: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request.url.path)
-        if request.url.path == "/webhooks/rest/webhook":
-            return httpx.Response(200, json=[{"recipient_id": "x", "text": "Bonjour !\n\nQue puis-je faire ?"}])
-        return tracker(request)
+        reply = {"recipient_id": "x", "text": "Bonjour !\n\nQue puis-je faire ?"}
+        if metadata is not None:
+            reply["metadata"] = metadata
+        return httpx.Response(200, json=[reply])
 
     settings = load_settings(gbo_env="test", rasa_url="http://rasa.test:5005")
     client = RasaClient(settings, transport=httpx.MockTransport(handler))
@@ -138,11 +139,11 @@ class Recorder:
 def test_replies_carry_the_language_the_assistant_chose(db_session, monkeypatch):
     """The assistant's `language` slot decides (it chose the reply's texts), not the API's own guess:
     here the conversation was opened in Dutch and the citizen's message is too short to switch on."""
-    settings, calls = scripted_rasa(monkeypatch, lambda r: httpx.Response(200, json={"slots": {"language": "fr"}}))
+    settings, calls = scripted_rasa(monkeypatch, {"lang": "fr"})
     conversation = start_conversation(db_session, "socketio", "nl").conversation
     events = Recorder()
     replies = asyncio.run(handle_citizen_message(db_session, settings, events, conversation, "ok", None))
-    assert calls[0] == "/webhooks/rest/webhook" and calls[1] == f"/conversations/{conversation.id}/tracker"
+    assert calls == ["/webhooks/rest/webhook"]  # one call per message: no tracker read afterwards
     assert [r["metadata"] for r in replies] == [{"lang": "fr"}]
     # socket.io: every part of the reply says its language, and nothing else changes shape
     assert events.sent == [{"text": "Bonjour !", "metadata": {"lang": "fr"}},
@@ -152,12 +153,9 @@ def test_replies_carry_the_language_the_assistant_chose(db_session, monkeypatch)
     assert all("metadata" not in m for m in stored)  # the transcript keeps no more than before
 
 
-@pytest.mark.parametrize("tracker", [
-    lambda r: httpx.Response(500), lambda r: httpx.Response(200, json={"slots": {}}),
-    lambda r: httpx.Response(200, json={"slots": {"language": "de"}}), lambda r: httpx.Response(200, text="{"),
-])
-def test_when_rasa_does_not_say_the_api_estimates_by_the_same_rule(db_session, monkeypatch, tracker):
-    settings, _calls = scripted_rasa(monkeypatch, tracker)
+@pytest.mark.parametrize("metadata", [None, {}, {"lang": "de"}, {"lang": None}, "fr"])
+def test_when_rasa_does_not_say_the_api_estimates_by_the_same_rule(db_session, monkeypatch, metadata):
+    settings, _calls = scripted_rasa(monkeypatch, metadata)
     conversation = start_conversation(db_session, "rest", "nl").conversation
     replies = asyncio.run(handle_citizen_message(db_session, settings, Recorder(), conversation, "ok", None))
     assert [r["metadata"] for r in replies] == [{"lang": "nl"}]  # "ok" is too short to leave Dutch

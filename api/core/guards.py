@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 MAX_BODY_BYTES = 64 * 1024
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SESSION_COOKIE = "gbo_session"  # the same name as api.core.auth.SESSION_COOKIE (imported there from here)
+SESSION_COOKIE = "gbo_session"  # the same name as api.core.security.SESSION_COOKIE (imported there from here)
 
 
 async def _send_json(send, status: int, detail: str) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from api.core.config import REPO_ROOT
+from common.config import REPO_ROOT
 
 
 def alembic_config(database_url: str) -> Config:

@@ -1,68 +1,94 @@
-"""Security headers on every response of the API (pages, widget files, JSON).
+"""Staff authentication: argon2 password hashes and signed JWT access tokens.
 
-- Content-Security-Policy: scripts, styles, fonts and connections from the API itself only (no inline
-  scripts or styles); framing only by the configured host sites (FRAME_ANCESTORS).
-- X-Content-Type-Options, Referrer-Policy, Permissions-Policy.
-CORS (which host sites may call the API from a browser) is Starlette's CORSMiddleware, configured with
-CORS_ALLOWED_ORIGINS in api.main.
+The request dependencies built on them (current_user, require_role) are in api.deps.
 """
 
-from api.core.auth import (  # noqa: F401 - staff authentication lives in api.core.auth; import it from here
-    SESSION_COOKIE,
-    authenticate,
-    create_access_token,
-    current_user,
-    decode_access_token,
-    hash_password,
-    require_role,
-    verify_password,
-)
-from api.core.config import Settings
+import hashlib
+import hmac
+import threading
+from datetime import UTC, datetime, timedelta
 
-DOCS_PATHS = ("/docs", "/openapi.json")
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
 
+from common.config import Settings, get_settings
+from common.staff_accounts import User
 
-def content_security_policy(settings: Settings) -> str:
-    ancestors = " ".join(["'self'", *settings.allowed_frame_ancestors])
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        f"frame-ancestors {ancestors}",
-    ])
+JWT_ALGORITHM = "HS256"
+TOKEN_AUDIENCE = "gbo-staff"  # noqa: S105 - an audience name, not a secret
+
+_hasher = PasswordHasher()
+# argon2 takes 64 MiB and ~50 ms a check: at most this many at once, so a burst of sign-ins cannot exhaust
+# memory or starve the other requests; the rest wait up to HASHING_WAIT_SECONDS, then get "busy".
+HASHING_CONCURRENCY = 2
+HASHING_WAIT_SECONDS = 10.0
+_hashing_slots = threading.BoundedSemaphore(HASHING_CONCURRENCY)
 
 
-class SecurityHeaders:
-    """ASGI middleware adding the headers to every HTTP response that lacks them."""
+class SignInBusy(Exception):
+    """Too many sign-ins are being checked at this moment; the client should retry shortly."""
+# Verified against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
 
-    def __init__(self, app, settings: Settings) -> None:
-        self.app = app
-        self.csp = (b"content-security-policy", content_security_policy(settings).encode())
-        self.headers = [
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"strict-origin-when-cross-origin"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-        ]
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
 
-        # The interactive API docs (development only) load their own inline scripts: no CSP there.
-        headers = self.headers if scope["path"].startswith(DOCS_PATHS) else [self.csp, *self.headers]
 
-        async def send_with_headers(message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(name, value) for name, value in headers if name not in present]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
+def verify_password(password_hash: str, password: str) -> bool:
+    if not _hashing_slots.acquire(timeout=HASHING_WAIT_SECONDS):
+        raise SignInBusy
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    finally:
+        _hashing_slots.release()
 
-        await self.app(scope, receive, send_with_headers)
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (same cost either way)."""
+    user = session.query(User).filter(User.email == normalise_email(email)).one_or_none()
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def token_key(settings: Settings | None = None) -> bytes:
+    """The JWT signing key: derived from SECRET_KEY (32 bytes, and distinct from its other uses)."""
+    settings = settings or get_settings()
+    return hmac.new(settings.secret_key.encode(), b"gbo staff access tokens", hashlib.sha256).digest()
+
+
+def create_access_token(user: User, settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(user.id),
+        "role": user.role,
+        "aud": TOKEN_AUDIENCE,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=settings.access_token_minutes)).timestamp()),
+    }
+    return jwt.encode(claims, token_key(settings), algorithm=JWT_ALGORITHM)
+
+
+def decode_access_token(token: str, settings: Settings | None = None) -> dict:
+    """The token's claims; raises jwt.InvalidTokenError if forged, expired or malformed."""
+    settings = settings or get_settings()
+    return jwt.decode(
+        token,
+        token_key(settings),
+        algorithms=[JWT_ALGORITHM],
+        audience=TOKEN_AUDIENCE,
+        options={"require": ["sub", "exp", "iat", "aud"]},
+    )

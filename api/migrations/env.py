@@ -1,13 +1,13 @@
-"""Alembic environment: one metadata for every table (kb.models and api.models)."""
+"""Alembic environment: one metadata for every table (gathered by api.models)."""
 
 from logging.config import fileConfig
 
 from alembic import context
 
-import api.models  # noqa: F401 - registers the API's tables
+import api.models  # noqa: F401 - registers every table
 import kb.models  # noqa: F401 - registers the sociale kaart's tables
-from api.core.config import get_settings
-from kb.db import Base, make_engine
+from common.config import get_settings
+from common.db import Base, make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

@@ -16,6 +16,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.errors import InvalidInput
 from kb import models as m
 from kb.taxonomy import categories as known_categories
 from kb.taxonomy import term_uuid
@@ -52,12 +53,12 @@ _POSTCODE = re.compile(r"^\d{4}$")
 ADDRESS_FIELDS = ("address_1_nl", "address_1_fr", "city_nl", "city_fr", "postal_code")
 
 
-class FieldProblems(ValueError):
+class FieldProblems(InvalidInput):
     """The edit was refused; `problems` is a list of {"field", "message"}."""
 
     def __init__(self, problems: list[dict]) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{p['field']}: {p['message']}" for p in problems))
+        super().__init__("; ".join(f"{p['field']}: {p['message']}" for p in problems), detail=problems)
 
 
 def editable_fields(kind: str) -> tuple[str, ...]:

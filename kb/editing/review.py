@@ -12,17 +12,27 @@ whose latest version is such a verification keeps no "missing" or "duplicate" it
 
 import re
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb import models as m
-from kb.editing.versions import OPEN_SIGNAL_STATUSES
 from kb.models_versions import DirectoryVersion
 from kb.text import fold
 
 REASONS = ("signal", "missing", "duplicate", "stale")
+
+
+class OpenSignal(NamedTuple):
+    """An open data-quality signal about a service, as the review queue shows it."""
+
+    id: int
+    service_id: str
+    text: str | None
+    created_on: date
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -67,10 +77,10 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def review_queue(session: Session, stale_after_days: int, lang: str = "nl", reason: str | None = None,
-                 q: str | None = None, limit: int = 50, offset: int = 0) -> dict:
-    """{"total", "counts": {reason: n}, "items": [...]}; items of one service stay together."""
-    from api.models_signals import Signal
-
+                 q: str | None = None, limit: int = 50, offset: int = 0,
+                 open_signals: Iterable[OpenSignal] = ()) -> dict:
+    """{"total", "counts": {reason: n}, "items": [...]}; items of one service stay together.
+    open_signals: the open data-quality signals (kept by the application, not by the directory)."""
     text_lang = "fr" if lang == "fr" else "nl"
     services = session.execute(
         select(m.Service.id, m.Service.name_nl, m.Service.name_fr, m.Service.email, m.Service.last_verified_at)
@@ -82,12 +92,7 @@ def review_queue(session: Session, stale_after_days: int, lang: str = "nl", reas
     acknowledged = {sid for sid, action in _latest_actions(session).items() if action == "verify"}
     items: list[dict] = []
 
-    signals = session.execute(
-        select(Signal.id, Signal.service_id, Signal.text, Signal.created_on, Signal.status)
-        .where(Signal.signal_type == "data_quality", Signal.status.in_(OPEN_SIGNAL_STATUSES))
-        .order_by(Signal.created_on, Signal.id)
-    ).all()
-    for s in signals:
+    for s in open_signals:
         if s.service_id in names:
             items.append({"reason": "signal", "entity_id": s.service_id, "signal_id": s.id,
                           "remark": s.text, "since": s.created_on.isoformat()})

@@ -3,18 +3,22 @@
 Every change goes through `_commit_change`, in one transaction: the record is locked (SELECT ... FOR
 UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), its ETag compared with the
 editor's If-Match, the fields written, a `directory_version` row added, the search index rewritten for
-the services concerned and, for a service, its open data-quality signals resolved. So what the
+the services concerned and, for a service, the registered `service_change_hooks` run (the application
+resolves the open data-quality signals about it there: kb knows nothing of signals). So what the
 assistant proposes, the search index and the public HSDS API show the edit as soon as it is committed.
 """
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from common import errors
+from common.errors import StaleVersion
 from kb import hsds_api, search_index
 from kb import models as m
 from kb.editing import fields
@@ -24,14 +28,13 @@ from kb.models_versions import DirectoryVersion
 
 MODELS = {"service": m.Service, "organization": m.Organization, "location": m.Location}
 PUBLIC_VERIFIER = "ELZ Brussel"  # exported in HSDS metadata: never a staff member's e-mail
-OPEN_SIGNAL_STATUSES = ("new", "reviewed")
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound):
     pass
 
 
-class Stale(Exception):
+class Stale(StaleVersion):
     """If-Match does not name the record's current version (someone else changed it)."""
 
 
@@ -39,6 +42,12 @@ class Stale(Exception):
 class Editor:
     user_id: int | None
     email: str
+
+
+# Run inside the transaction of every change to a service (session, service id, editor, note); registered by
+# the application at start-up (api.flows), so the directory needs no knowledge of what else reacts.
+ServiceChangeHook = Callable[[Session, str, Editor, str], object]
+service_change_hooks: list[ServiceChangeHook] = []
 
 
 def _options(kind: str) -> tuple:
@@ -153,7 +162,9 @@ def _commit_change(session: Session, kind: str, entity_id: str, action: str, edi
     session.flush()
     search_index.refresh(session, services_of(session, kind, entity_id))
     if kind == "service":
-        resolve_signals(session, entity_id, editor, f"sociale kaart entry {action} (version {version.version})")
+        note = f"sociale kaart entry {action} (version {version.version})"
+        for hook in service_change_hooks:
+            hook(session, entity_id, editor, note)
     session.commit()
     return version
 
@@ -223,26 +234,3 @@ def revert(session: Session, kind: str, entity_id: str, version: int, editor: Ed
     except Exception:
         session.rollback()
         raise
-
-
-def resolve_signals(session: Session, service_id: str, editor: Editor, note: str) -> int:
-    """Open data-quality signals about this service become "resolved_locally", audited."""
-    from api.models_signals import Signal, SignalEvent
-
-    open_signals = session.scalars(
-        select(Signal).where(
-            Signal.service_id == service_id, Signal.signal_type == "data_quality",
-            Signal.status.in_(OPEN_SIGNAL_STATUSES),
-        )
-    ).all()
-    now = datetime.now(UTC)
-    for s in open_signals:
-        session.add(SignalEvent(signal_id=s.id, at=now, user_id=editor.user_id, actor=editor.email,
-                                from_status=s.status, to_status="resolved_locally", note=note))
-    if open_signals:
-        session.execute(
-            update(Signal).where(Signal.id.in_([s.id for s in open_signals])).values(
-                status="resolved_locally", status_changed_at=now, status_changed_by=editor.user_id
-            )
-        )
-    return len(open_signals)

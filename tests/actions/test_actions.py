@@ -7,7 +7,6 @@ from actions.actions import (
     ActionHandleMisunderstanding,
     ActionReadMessage,
     ActionRequestHandover,
-    ActionSendEmergencyNumbers,
     ValidateNeedForm,
 )
 
@@ -17,15 +16,13 @@ def _slots(events) -> dict:
 
 
 def _read(tracker, dispatcher) -> dict:
-    """What Rasa does on a message: the slot mapping action, then the slot mappings' validation action
-    (which may speak) on the tracker with those slots set."""
-    slots = _slots(ActionReadMessage().run(dispatcher, tracker, domain={}))
-    tracker.slots.update(slots)
-    ActionSendEmergencyNumbers().run(dispatcher, tracker, domain={})
-    return slots
+    """What Rasa does on a message: action_validate_slot_mappings (which may speak); the slots after it."""
+    assert ActionReadMessage().name() == "action_validate_slot_mappings"
+    events = ActionReadMessage().run(dispatcher, tracker, domain={})
+    return {**tracker.slots, **_slots(events)}
 
 
-# --- action_read_message: language, crisis, misunderstandings -------------------------------------------
+# --- every message: language, crisis, misunderstandings -------------------------------------------------
 
 
 def test_detects_french_greeting_and_says_nothing(tracker_for, dispatcher):
@@ -73,6 +70,18 @@ def test_french_violence_numbers_are_french(tracker_for, dispatcher):
     assert "0800 30 030" in numbers and "1712" not in numbers
 
 
+def test_only_slots_that_change_are_set(tracker_for, dispatcher):
+    """Every event costs Rasa on each later turn: an ordinary message in the same language sets nothing."""
+    tracker = tracker_for("ik zoek een huisarts in Jette", slots={
+        "language": "nl", "crisis_detected": False, "crisis_kind": None, "misunderstandings": 0})
+    assert ActionReadMessage().run(dispatcher, tracker, domain={}) == []
+    after_crisis = tracker_for("ik zoek een huisarts in Jette", slots={
+        "language": "nl", "crisis_detected": True, "crisis_kind": "suicide", "misunderstandings": 1})
+    assert _slots(ActionReadMessage().run(dispatcher, after_crisis, domain={})) == {
+        "crisis_detected": False, "misunderstandings": 0}
+    assert dispatcher.messages == []
+
+
 def test_misunderstandings_are_counted_in_a_row(tracker_for, dispatcher):
     assert _read(tracker_for("xqzt", intent="nlu_fallback", slots={"misunderstandings": 1}),
                  dispatcher)["misunderstandings"] == 2
@@ -100,8 +109,7 @@ def test_analyse_need_finds_categories_place_and_person(tracker_for, dispatcher)
 
 
 def test_analyse_need_marks_several_needs_and_vulnerability(monkeypatch, tracker_for, dispatcher):
-    from api.services import intake
-
+    from dialogue import intake
     # each clause clearly names its own need (the matcher replaced: this is about clauses, not matching)
     sure = {"dettes": 458, "manger": 453}
 
@@ -172,3 +180,16 @@ def test_handover_summary_lists_what_the_citizen_already_said(tracker_for, dispa
     assert [n["id"] for n in summary["needs"]] == [35, 458] and all(n["name"] for n in summary["needs"])
     assert summary["urgency"] == "high" and summary["age_band"] == "65-79"
     assert summary["commune"] == "21001" and summary["proposed_services"] == ["svc-1"]
+
+
+def test_the_form_sets_only_what_changes_and_always_what_to_ask_next(tracker_for, dispatcher):
+    """Rasa applied the extracted `commune` before calling: validated to the same value, it is not set again."""
+    domain = {**DOMAIN, "forms": {"need_form": {"required_slots": ["need_choice", "commune", "target_group", "age"]}}}
+    domain["slots"] = {**DOMAIN["slots"], "commune": {}, "need_choice": {}, "age": {}, "requested_slot": {}}
+    tracker = tracker_for("Schaarbeek", intent="inform_location", slots={
+        "need_categories": [35], "commune": "21015", "postcode": "1030", "requested_slot": "commune"})
+    tracker.events = [{"event": "user", "text": "Schaarbeek"}, {"event": "slot", "name": "commune", "value": "21015"}]
+    tracker.active_loop = {"name": "need_form"}
+    events = asyncio.run(ValidateNeedForm().run(dispatcher, tracker, domain))
+    assert [e for e in events if e["event"] == "slot" and e["name"] == "commune"] == []
+    assert [(e["name"], e["value"]) for e in events if e["event"] == "slot"] == [("requested_slot", "target_group")]

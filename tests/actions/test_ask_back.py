@@ -8,7 +8,7 @@ import contextlib
 import pytest
 
 from actions import actions as a
-from api.services import intake
+from dialogue import intake
 
 CHOOSE_35 = '/choose_category{"category_id": 35}'
 
@@ -57,7 +57,8 @@ def test_unsure_analysis_offers_candidates_and_accepts_nothing(monkeypatch, trac
     unsure = [intake.CategoryMatch(35, "x", 1.0), intake.CategoryMatch(62, "y", 0.9)]
     monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: unsure[:limit])
     monkeypatch.setattr(intake, "is_confident", lambda matches: False)
-    slots = _slots(a.ActionAnalyseNeed().run(dispatcher, tracker_for("iets met thuis"), {}))
+    tracker = tracker_for("iets met thuis", slots={"need_choice": "35", "need_accepted": True})
+    slots = _slots(a.ActionAnalyseNeed().run(dispatcher, tracker, {}))
     assert slots["need_categories"] == [] and slots["need_candidates"] == [35, 62]
     assert slots["need_accepted"] is False and slots["need_choice"] is None
 

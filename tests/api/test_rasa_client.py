@@ -7,8 +7,8 @@ import asyncio
 import httpx
 import pytest
 
-from api.core.config import load_settings
-from api.services import rasa_client as rc
+from api.channel import rasa_client as rc
+from common.config import load_settings
 
 
 def _settings(**overrides):

@@ -6,11 +6,11 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from api import i18n
-from api.core.config import get_settings, load_settings
+from api.channel.ratelimit import RateLimiter
+from api.channel.widget_routes import WIDGET_DIR, widget_texts
 from api.main import create_app
-from api.routes.widget import WIDGET_DIR, widget_texts
-from api.services.ratelimit import RateLimiter
+from common.config import get_settings, load_settings
+from dialogue import i18n
 
 HOST_SITE = "https://www.elz-brussel.example"
 

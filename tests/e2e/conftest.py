@@ -1,20 +1,14 @@
 """The real stack for end-to-end tests: Rasa with the trained model, the action server and the API,
 started as `make run` starts them, on free ports and a throwaway SQLite database."""
 
-import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from api.core.config import REPO_ROOT, load_settings
 from api.stack import Stack
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from common.config import REPO_ROOT, load_settings
+from tests.support import free_port
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +31,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # Functional tests, not a latency test: a loaded CI machine must not turn answers into fallbacks.
         rasa_timeout_seconds=30,
         # ... nor into "a moment, your message is kept" notices before the answer (tests of that notice
-        # use a silent Rasa: tests/channel/test_socketio.py).
+        # use a silent Rasa: tests/api/channel/test_socketio.py).
         rasa_slow_notice_seconds=60,
         rate_limit_per_ip=100_000,  # every test citizen comes from 127.0.0.1
     )

@@ -12,7 +12,7 @@ import socketio
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from api import i18n
+from dialogue import i18n
 
 pytestmark = pytest.mark.stack
 

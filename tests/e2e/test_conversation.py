@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import i18n
-from api.models_signals import Signal
-from kb.db import make_engine
+from common.db import make_engine
+from dialogue import i18n
+from dialogue.signal_models import Signal
 from kb.emergency import numbers_for
 
 pytestmark = pytest.mark.stack
@@ -347,7 +347,7 @@ def far_from_every_service(stack) -> tuple[int, str] | tuple[None, None]:
     region: among the categories with the fewest services."""
     from sqlalchemy import func
 
-    from api.services.directory import search_services
+    from dialogue.service_cards import search_services
     from kb import models as m
     from kb.geo import communes
     from kb.taxonomy import categories, term_uuid

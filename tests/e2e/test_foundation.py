@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from api import i18n
+from dialogue import i18n
 
 pytestmark = pytest.mark.stack
 

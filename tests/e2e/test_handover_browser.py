@@ -9,13 +9,14 @@ import secrets
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_widget_browser import CHROMIUM, CHROMIUM_ARGS, Page, base_url, make_page  # noqa: F401 - fixtures
+from test_widget_browser import Page, base_url, make_page  # noqa: F401 - fixtures
 
-from api import i18n
-from api.models_handover import HandoverCase
-from api.models_signals import Signal
-from api.services.users import add_user
-from kb.db import make_engine
+from api.accounts.service import add_user
+from api.handover.models import HandoverCase
+from common.db import make_engine
+from dialogue import i18n
+from dialogue.signal_models import Signal
+from tests.support import chromium
 
 pytestmark = pytest.mark.stack
 WORKER_MSG = ".gbo-msg-worker .gbo-msg-text"
@@ -28,14 +29,8 @@ BOT_SAID_ONE_OF = ("(texts) => [...document.querySelectorAll('.gbo-msg-bot .gbo-
 def browser():
     """This module's own chromium, closed at the module's end: Playwright's sync API allows one at a time, and
     test_widget_browser starts its own (session-scoped) one."""
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.fail("chromium is missing: run `make install` (apt-get install chromium)", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -84,7 +79,7 @@ def test_citizen_and_worker_talk_and_the_worker_resolves(make_page, base_url, db
     console.page.fill("#email", email)
     console.page.fill("#password", password)
     console.page.click("#login-button")
-    console.page.wait_for_url("**/onthaal/")
+    console.page.wait_for_url(base_url + "/onthaal/")  # exact: "/login?next=/onthaal/" ends so too
     item = console.page.locator(f"#queue li[data-case-id='{case.id}']")
     item.wait_for()
     assert "Jij" not in item.inner_text()
@@ -137,7 +132,7 @@ window.AudioContext.prototype.createOscillator = function () { window.__beeps +=
 
 
 def add_case(db, urgency: str, **fields) -> int:
-    from api.services.conversation import start_conversation
+    from api.channel.conversation import start_conversation
 
     with Session(db) as session:
         conversation = start_conversation(session, "rest", "fr").conversation
@@ -158,7 +153,7 @@ def test_a_new_crisis_stands_out_and_sounds_in_the_console(make_page, base_url, 
     console.page.fill("#email", email)
     console.page.fill("#password", password)
     console.page.click("#login-button")
-    console.page.wait_for_url("**/onthaal/")
+    console.page.wait_for_url(base_url + "/onthaal/")  # exact: "/login?next=/onthaal/" ends so too
     console.page.locator("button.lang[data-lang=fr]").click()  # a click: browsers allow sound after one
     console.page.locator(f"#queue li[data-case-id='{normal}']").wait_for()
     assert "Schaerbeek" in console.page.locator(f"#queue li[data-case-id='{normal}']").inner_text()
@@ -183,8 +178,8 @@ def test_a_new_crisis_stands_out_and_sounds_in_the_console(make_page, base_url, 
 def test_the_citizen_leaves_a_number_for_a_call_back_with_consent(make_page, db, stack):  # noqa: F811
     import asyncio
 
-    from api.services import handover
-    from api.services.conversation import NoLiveEvents
+    from api.channel.events import NoLiveEvents
+    from api.handover import service as handover
 
     citizen: Page = make_page().open_demo().open_widget()
     citizen.page.locator(".gbo-human").click()

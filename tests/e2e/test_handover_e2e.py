@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.orm import Session
 from test_conversation import MARIE_ROSE, Citizen
 
-from api.services.users import add_user
-from kb.db import make_engine
+from api.accounts.service import add_user
+from common.db import make_engine
 
 pytestmark = pytest.mark.stack
 

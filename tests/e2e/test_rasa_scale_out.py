@@ -15,9 +15,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from api.core.config import REPO_ROOT
 from api.core.migrate import upgrade_to_head
-from kb.db import make_engine
+from common.config import REPO_ROOT
+from common.db import make_engine
 from tests.e2e.conftest import free_port
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres]

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from api import i18n
+from dialogue import i18n
 
 pytestmark = pytest.mark.stack
 

@@ -8,23 +8,21 @@ Screenshots (360 px phone and desktop) are written to var/screenshots/."""
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
-from api import i18n
-from api.core.config import REPO_ROOT
-from api.models import Conversation
-from api.services.conversation import record_message, reply_payload
-from kb.db import make_engine
+from api.channel.conversation import record_message, reply_payload
+from api.channel.models import Conversation
+from common.config import REPO_ROOT
+from common.db import make_engine
+from dialogue import i18n
+from dialogue.vocabularies import CUSTOM_TYPES
+from tests.support import chromium
 
 pytestmark = pytest.mark.stack
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 NODE_MODULES = REPO_ROOT / "node_modules"
 SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
@@ -58,14 +56,10 @@ EMERGENCY_REPLY = {
 def browser() -> Iterator:
     """Closed at the module's end: while Playwright's sync API runs, the main thread has a running event loop,
     and later tests that use asyncio.run() would fail."""
-    if not CHROMIUM.exists():
-        pytest.fail("chromium is missing: run `make install` (apt-get install chromium)", pytrace=False)
     if not (NODE_MODULES / "socket.io-client").exists():
         pytest.fail("node_modules is missing: run `make install` (npm ci)", pytrace=False)
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -329,6 +323,33 @@ def test_service_cards_and_emergency_numbers(make_page, stack):
     assert emergency.locator("a[href='tel:112']").is_visible()
     assert emergency.locator("a[href='tel:1813']").is_visible()
     page.screenshot("desktop-cards")
+
+
+def test_the_widget_draws_by_exact_custom_type(make_page, stack):
+    """A lookup table keyed by the exact custom.type of the vocabulary: a type it does not know (here one
+    that merely contains "service" or "emergency") shows its text alone, never a card or the numbers."""
+    page = make_page().open_demo().open_widget()
+    page.send("hallo")
+    page.bot_texts(1)
+    drawn = page.page.evaluate("window.GboWidget.customTypes")
+    assert {"emergency_numbers", "service_list", "handover_callback_offer", "assistant_slow"} <= set(drawn)
+    assert set(drawn) <= set(CUSTOM_TYPES)
+    inject_bot_message(stack, page.conversation_id(), {
+        "text": "Een nieuw soort bericht.", "custom": {**SERVICES_REPLY["custom"], "type": "service_list_preview"}})
+    inject_bot_message(stack, page.conversation_id(), {
+        "text": "Nog een.", "custom": {**EMERGENCY_REPLY["custom"], "type": "my_emergency_numbers"}})
+    inject_bot_message(stack, page.conversation_id(), SERVICES_REPLY)
+    page.page.reload()
+    page.page.locator(".gbo-card").wait_for()
+    assert page.page.locator(".gbo-card").count() == 1  # from service_list only
+    assert page.page.locator(".gbo-emergency").count() == 0
+    assert {"Een nieuw soort bericht.", "Nog een."} <= set(page.page.locator(BOT).all_inner_texts())
+    # The one script tag of the host page brought the widget's other parts along.
+    for name in ("gbo-widget-messages.js", "gbo-widget-socket.js"):
+        assert page.page.locator(f"script[src$='/widget/{name}']").count() == 1
+    for name in ("gbo-widget.css", "gbo-widget-messages.css"):
+        assert page.page.locator(f"link[href$='/widget/{name}']").count() == 1
+    assert page.errors == []
 
 
 def test_live_bot_service_cards_and_crisis_numbers(make_page):

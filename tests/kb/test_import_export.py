@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from kb import models as m
 from kb.demo import NOTE, REGION_EXTENT, coverage, demo_categories, plan
 from kb.export import export_directory, validate_document, validator
-from kb.importer import ImportRefused, import_path
+from kb.import_records import ImportRefused
+from kb.importer import import_path
 from kb.taxonomy import categories
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"

@@ -2,65 +2,11 @@
 // Every text from the server is put on the page with textContent, never as HTML.
 "use strict";
 
-const TEXTS = {
-  nl: {
-    title: "Signalen", logout: "Afmelden", from: "Van", to: "Tot", type: "Soort", commune: "Gemeente",
-    category: "Categorie", apply: "Toepassen", csv: "CSV downloaden", escalation: "Escalatierapport",
-    escalationCsv: "Escalaties (CSV)", trend: "Trend per maand", perCommune: "Per gemeente", triage: "Triage",
-    status: "Status", date: "Datum", text: "Tekst", action: "Actie", more: "Meer", all: "Alle",
-    total: "Totaal", unknown: "onbekend", save: "Opslaan", note: "Notitie", verified: "Kaart nagekeken",
-    verifiedDone: "Fiche gemarkeerd als nagekeken", saved: "Opgeslagen", loading: "Laden…",
-    error: "Er ging iets mis", none: "Geen signalen voor deze filters.", sheet: "fiche",
-    rule: "Aantallen van 1 tot 4 staan als \"< 5\"; \"x\" verbergt een cel die een kleine cel zou verraden.",
-    demo: "Demosignalen", demoInclude: "meetellen", demoExclude: "weglaten", demoOnly: "alleen demo",
-    ofWhichDemo: "waarvan demo", demoBadge: "DEMO",
-    demoNote: "Demo: signalen die tegen de DEMO-sociale kaart (fictieve diensten) zijn gevonden; ze zeggen niets "
-      + "over de echte sociale kaart.",
-    types: { unmet_need: "Onbeantwoorde nood", knelpunt: "Knelpunt", data_quality: "Sociale kaart fout" },
-    statuses: { new: "nieuw", reviewed: "bekeken", escalated: "geëscaleerd", resolved_locally: "lokaal opgelost",
-      dismissed: "afgewezen" },
-  },
-  fr: {
-    title: "Signaux", logout: "Se déconnecter", from: "Du", to: "Au", type: "Type", commune: "Commune",
-    category: "Catégorie", apply: "Appliquer", csv: "Télécharger CSV", escalation: "Rapport d'escalade",
-    escalationCsv: "Escalades (CSV)", trend: "Tendance par mois", perCommune: "Par commune", triage: "Tri",
-    status: "Statut", date: "Date", text: "Texte", action: "Action", more: "Plus", all: "Tous",
-    total: "Total", unknown: "inconnue", save: "Enregistrer", note: "Note", verified: "Fiche vérifiée",
-    verifiedDone: "Fiche marquée comme vérifiée", saved: "Enregistré", loading: "Chargement…",
-    error: "Une erreur s'est produite", none: "Aucun signal pour ces filtres.", sheet: "fiche",
-    rule: "Les nombres de 1 à 4 sont affichés \"< 5\" ; \"x\" masque une cellule qui révélerait une petite cellule.",
-    demo: "Signaux de démo", demoInclude: "compter", demoExclude: "exclure", demoOnly: "uniquement démo",
-    ofWhichDemo: "dont démo", demoBadge: "DÉMO",
-    demoNote: "Démo : signaux trouvés avec la carte sociale de DÉMO (services fictifs) ; ils ne disent rien de la "
-      + "vraie carte sociale.",
-    types: { unmet_need: "Besoin non rencontré", knelpunt: "Obstacle", data_quality: "Erreur carte sociale" },
-    statuses: { new: "nouveau", reviewed: "examiné", escalated: "escaladé", resolved_locally: "résolu localement",
-      dismissed: "écarté" },
-  },
-};
 const TYPE_COLOURS = { unmet_need: "#005a8c", knelpunt: "#c8553d", data_quality: "#5a8c00" };
 
-let lang = localStorage.getItem("gbo-lang") || (navigator.language || "nl").slice(0, 2);
-if (!TEXTS[lang]) lang = "nl";
-let options = null;
+let options = null; // GET /api/v1/signals/options: the filters' values and the triage transitions
 let chart = null;
 let listOffset = 0;
-const t = (key) => TEXTS[lang][key];
-
-async function api(path, init) {
-  const response = await fetch(path, { credentials: "same-origin", ...(init || {}) });
-  if (response.status === 401) {
-    window.location.assign("/login?next=" + encodeURIComponent("/elz/"));
-    throw new Error("not signed in");
-  }
-  if (!response.ok) {
-    let detail = response.status;
-    try { const body = await response.json(); detail = typeof body.detail === "string" ? body.detail : detail; }
-    catch (_e) { /* not JSON */ }
-    throw new Error(t("error") + ": " + detail);
-  }
-  return response.json();
-}
 
 function filterParams() {
   const params = new URLSearchParams();
@@ -92,28 +38,25 @@ function fillSelect(select, items, keep) {
 function communeName(code) {
   if (!code || code === "unknown") return t("unknown");
   const commune = options.communes.find((c) => c.code === code);
-  return commune ? commune["name_" + lang] : code;
+  return commune ? commune["name_" + staff.lang] : code;
 }
 
 function categoryName(id) {
   const category = options.categories.find((c) => c.id === id);
-  return category ? category["title_" + lang] : String(id);
+  return category ? category["title_" + staff.lang] : String(id);
 }
 
-function applyTexts() {
-  document.documentElement.lang = lang;
-  document.title = t("title") + " — ELZ Brussel";
-  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
-  for (const button of document.querySelectorAll("button.lang")) {
-    button.classList.toggle("active", button.dataset.lang === lang);
-  }
+const typeLabel = (value) => label("signal_types", value);
+const statusLabel = (value) => label("signal_statuses", value);
+
+function applyOptions() {
   if (!options) return;
-  fillSelect(document.getElementById("f-type"), options.types.map((v) => [v, t("types")[v]]), true);
+  fillSelect(document.getElementById("f-type"), options.types.map((v) => [v, typeLabel(v)]), true);
   fillSelect(document.getElementById("f-commune"),
-    [...options.communes.map((c) => [c.code, c["name_" + lang]]), ["unknown", t("unknown")]], true);
+    [...options.communes.map((c) => [c.code, c["name_" + staff.lang]]), ["unknown", t("unknown")]], true);
   fillSelect(document.getElementById("f-category"),
-    options.categories.map((c) => [String(c.id), c["title_" + lang]]), true);
-  fillSelect(document.getElementById("f-status"), options.statuses.map((v) => [v, t("statuses")[v]]), true);
+    options.categories.map((c) => [String(c.id), c["title_" + staff.lang]]), true);
+  fillSelect(document.getElementById("f-status"), options.statuses.map((v) => [v, statusLabel(v)]), true);
 }
 
 function updateLinks() {
@@ -123,7 +66,7 @@ function updateLinks() {
   report.set("format", "csv");
   document.getElementById("csv").href = "/api/v1/signals/report?" + report;
   const escalation = new URLSearchParams(params);
-  escalation.set("lang", lang);
+  escalation.set("lang", staff.lang);
   document.getElementById("escalation").href = "/api/v1/signals/escalations?" + escalation;
   escalation.set("format", "csv");
   document.getElementById("escalation-csv").href = "/api/v1/signals/escalations?" + escalation;
@@ -141,7 +84,7 @@ async function loadTrend(params) {
     byType[row.type][row.month] = row;
   }
   const datasets = options.types.filter((type) => byType[type]).map((type) => ({
-    label: t("types")[type],
+    label: typeLabel(type),
     data: months.map((m) => (byType[type][m] ? byType[type][m].count : 0)),
     displays: months.map((m) => (byType[type][m] ? byType[type][m].display : "0")),
     borderColor: TYPE_COLOURS[type],
@@ -185,7 +128,7 @@ async function loadCommunes(params) {
   const table = document.getElementById("communes");
   const head = el("tr");
   head.appendChild(el("th", t("commune")));
-  for (const type of options.types) head.appendChild(el("th", t("types")[type], "num"));
+  for (const type of options.types) head.appendChild(el("th", typeLabel(type), "num"));
   head.appendChild(el("th", t("total"), "num"));
   const withDemo = sums.total.demo_display !== undefined;  // only when demo signals are counted in
   if (withDemo) head.appendChild(el("th", t("ofWhichDemo"), "num demo"));
@@ -242,15 +185,15 @@ function signalRow(signal) {
   const tr = el("tr");
   tr.dataset.id = String(signal.id);
   tr.appendChild(el("td", signal.created_on));
-  const type = el("td", t("types")[signal.type] + (signal.barrier ? " · " + signal.barrier : ""));
+  const type = el("td", typeLabel(signal.type) + (signal.barrier ? " · " + label("barriers", signal.barrier) : ""));
   if (signal.demo) type.appendChild(el("span", t("demoBadge"), "badge demo"));
   tr.appendChild(type);
-  tr.appendChild(el("td", signal.categories.map((c) => c["title_" + lang]).join(", ")));
-  tr.appendChild(el("td", signal.commune ? signal.commune["name_" + lang] : t("unknown")));
+  tr.appendChild(el("td", signal.categories.map((c) => c["title_" + staff.lang]).join(", ")));
+  tr.appendChild(el("td", signal.commune ? signal.commune["name_" + staff.lang] : t("unknown")));
   const text = el("td", signal.text || "");
   if (signal.service) {
     const service = el("div", "", "service");
-    const link = el("a", (signal.service["name_" + lang] || signal.service.id) + " (" + t("sheet") + ")");
+    const link = el("a", (signal.service["name_" + staff.lang] || signal.service.id) + " (" + t("sheet") + ")");
     link.href = signal.service.hsds_url || "#";
     link.target = "_blank";
     link.rel = "noopener";
@@ -258,7 +201,7 @@ function signalRow(signal) {
     text.appendChild(service);
   }
   tr.appendChild(text);
-  const status = el("td", t("statuses")[signal.status], "status status-" + signal.status);
+  const status = el("td", statusLabel(signal.status), "status status-" + signal.status);
   if (signal.note) status.appendChild(el("div", signal.note, "note"));
   tr.appendChild(status);
   tr.appendChild(triageCell(signal));
@@ -275,7 +218,7 @@ function triageCell(signal) {
   keep.value = "";
   select.appendChild(keep);
   for (const next of options.transitions[signal.status] || []) {
-    const option = el("option", t("statuses")[next]);
+    const option = el("option", statusLabel(next));
     option.value = next;
     select.appendChild(option);
   }
@@ -291,9 +234,7 @@ function triageCell(signal) {
     event.preventDefault();
     try {
       const updated = await api("/api/v1/signals/" + signal.id, {
-        method: "PATCH",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ status: select.value || null, note: note.value || null }),
+        method: "PATCH", json: { status: select.value || null, note: note.value || null },
       });
       td.parentNode.replaceWith(signalRow(updated));
       say(t("saved"));
@@ -331,16 +272,15 @@ async function refresh() {
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
-  applyTexts();
   try {
-    const me = await api("/api/v1/auth/me");
-    document.getElementById("who").textContent = me.email;
+    await startScreen("elz", () => { applyOptions(); refresh(); });
+    await signedIn();
     options = await api("/api/v1/signals/options");
   } catch (error) {
     say(error.message, true);
     return;
   }
-  applyTexts();
+  applyOptions();
   document.getElementById("filters").addEventListener("submit", (event) => {
     event.preventDefault();
     refresh();
@@ -350,18 +290,6 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   document.getElementById("more").addEventListener("click", () => {
     loadSignals(filterParams(), true).catch((error) => say(error.message, true));
-  });
-  for (const button of document.querySelectorAll("button.lang")) {
-    button.addEventListener("click", () => {
-      lang = button.dataset.lang;
-      localStorage.setItem("gbo-lang", lang);
-      applyTexts();
-      refresh();
-    });
-  }
-  document.getElementById("logout").addEventListener("click", async () => {
-    await fetch("/api/v1/auth/logout", { method: "POST", credentials: "same-origin" });
-    window.location.assign("/login");
   });
   refresh();
 });

@@ -1,5 +1,5 @@
 // Keeping the sociale kaart current: the review queue, search, an edit form with a diff before saving,
-// history and revert. Texts come from /kaart/assets/i18n/<lang>.json; server text goes in with textContent.
+// history and revert. Texts come from the staff catalogs (staff.js); server text goes in with textContent.
 "use strict";
 
 const FIELDS = [
@@ -7,51 +7,21 @@ const FIELDS = [
   ["email", "input"], ["url", "input"], ["status", "select"], ["phones", "textarea"], ["schedules", "textarea"],
   ["languages", "input"], ["categories", "input"],
 ];
-const STATUSES = ["active", "inactive", "defunct", "temporarily closed"];
-const REASONS = ["signal", "missing", "duplicate", "stale"];
-
-let lang = localStorage.getItem("gbo-lang") || (navigator.language || "nl").slice(0, 2);
-if (!["nl", "fr"].includes(lang)) lang = "nl";
-let texts = {};
+let statuses = []; // the vocabularies service_statuses and review_reasons (staff.js: vocabulary())
+let reasons = [];
 let current = null; // the open service: {id, etag, editable, hsds}
 let pending = null; // the edit shown in the diff, waiting for "save"
 
-function t(key, vars) {
-  let value = key.split(".").reduce((node, part) => (node ? node[part] : undefined), texts);
-  if (typeof value !== "string") value = key;
-  for (const [name, replacement] of Object.entries(vars || {})) value = value.replace("{" + name + "}", replacement);
-  return value;
-}
-
-async function loadTexts() {
-  const response = await fetch("/kaart/assets/i18n/" + lang + ".json", { credentials: "same-origin" });
-  texts = await response.json();
-}
-
-async function call(path, init) {
-  const response = await fetch(path, { credentials: "same-origin", ...(init || {}) });
-  if (response.status === 401) {
-    window.location.assign("/login?next=" + encodeURIComponent("/kaart/"));
-    throw new Error("not signed in");
+// A change to the open service, sent with its ETag. Returns the new document, or null once a stale edit
+// (412: the newer version is loaded) or invalid fields (422: shown next to the fields) are dealt with.
+async function send(method, path, body) {
+  try {
+    return await api(path, { method, headers: { "If-Match": current.etag }, json: body });
+  } catch (error) {
+    if (error.status === 412) { await openService(current.id); say(t("stale"), true); return null; }
+    if (error.status === 422 && error.body && Array.isArray(error.body.detail)) { showProblems(error.body.detail); return null; }
+    throw error;
   }
-  let body = null;
-  try { body = await response.json(); } catch (_e) { /* not JSON */ }
-  return { status: response.status, ok: response.ok, body };
-}
-
-async function api(path, init) {
-  const result = await call(path, init);
-  if (!result.ok) {
-    const detail = result.body && typeof result.body.detail === "string" ? result.body.detail : result.status;
-    throw new Error(t("error") + ": " + detail);
-  }
-  return result.body;
-}
-
-function send(method, path, body) {
-  const headers = { "Content-Type": "application/json" };
-  if (current) headers["If-Match"] = current.etag;
-  return call(path, { method, headers, body: JSON.stringify(body) });
 }
 
 // ------------------------------------------------------------------------------------ field texts
@@ -60,7 +30,7 @@ function asText(field, value) {
   if (field === "phones") return value.map((p) => p.number + (p.type && p.type !== "voice" ? " | " + p.type : "")).join("\n");
   if (field === "schedules") {
     return value.map((s) => (s.byday ? s.byday + " " + s.opens_at + "-" + s.closes_at
-      : s["description_" + lang] || s.description_nl || s.description_fr || "")).join("\n");
+      : s["description_" + staff.lang] || s.description_nl || s.description_fr || "")).join("\n");
   }
   if (field === "languages" || field === "categories") return value.join(", ");
   return String(value);
@@ -81,7 +51,7 @@ function fromText(field, text) {
     return lines(text).map((line) => {
       const match = line.match(/^(\S+)\s+(\S+?)\s*-\s*(\S+)$/);
       if (match) return { byday: match[1].toUpperCase(), opens_at: match[2], closes_at: match[3] };
-      return { ["description_" + lang]: line }; // hours as text only ("by appointment")
+      return { ["description_" + staff.lang]: line }; // hours as text only ("by appointment")
     });
   }
   if (field === "languages") return text.split(",").map((v) => v.trim()).filter(Boolean);
@@ -94,31 +64,31 @@ function buildForm() {
   const box = document.getElementById("fields");
   box.textContent = "";
   for (const [field, kind] of FIELDS) {
-    const label = el("label");
-    label.htmlFor = "f-" + field;
-    label.append(el("span", t("fields." + field)));
+    const wrapper = el("label");
+    wrapper.htmlFor = "f-" + field;
+    wrapper.append(el("span", t("fields." + field)));
     let control;
     if (kind === "select") {
       control = el("select");
-      STATUSES.forEach((status) => control.append(new Option(t("statuses." + status), status)));
+      statuses.forEach((status) => control.append(new Option(label("service_statuses", status), status)));
     } else {
       control = el(kind);
-      if (kind === "textarea") control.rows = field.startsWith("description") ? 3 : 3;
+      if (kind === "textarea") control.rows = 3;
     }
     control.id = "f-" + field;
     control.name = field;
     const error = el("span", "", "field-error");
     error.id = "e-" + field;
     const described = [error.id];
-    if (texts.hints && texts.hints[field]) {
+    if (t("hints." + field) !== "hints." + field) {
       const hint = el("span", t("hints." + field), "hint");
       hint.id = "h-" + field;
       described.push(hint.id);
-      label.append(hint);
+      wrapper.append(hint);
     }
     control.setAttribute("aria-describedby", described.join(" "));
-    label.append(control, error);
-    box.append(label);
+    wrapper.append(control, error);
+    box.append(wrapper);
   }
 }
 
@@ -186,27 +156,21 @@ async function save() {
   for (const change of pending) patch[change.field] = fromText(change.field, change.after);
   const reason = document.getElementById("edit-reason").value.trim();
   if (reason) patch.reason = reason;
-  const result = await send("PATCH", "/api/v1/directory/services/" + current.id + "?lang=" + lang, patch);
-  if (result.status === 422 && Array.isArray(result.body.detail)) { showProblems(result.body.detail); return; }
-  if (result.status === 412) { await openService(current.id); say(t("stale"), true); return; }
-  if (!result.ok) { say(t("error") + ": " + (result.body && result.body.detail), true); return; }
+  const doc = await send("PATCH", "/api/v1/directory/services/" + current.id + "?lang=" + staff.lang, patch);
+  if (!doc) return;
   document.getElementById("edit-reason").value = "";
-  await afterChange(result.body, t("saved", { version: result.body.version }));
+  await afterChange(doc, t("saved", { version: doc.version }));
 }
 
 async function verify() {
   const reason = document.getElementById("edit-reason").value.trim() || null;
-  const result = await send("POST", "/api/v1/directory/services/" + current.id + "/verify?lang=" + lang, { reason });
-  if (result.status === 412) { await openService(current.id); say(t("stale"), true); return; }
-  if (!result.ok) { say(t("error") + ": " + result.status, true); return; }
-  await afterChange(result.body, t("verified"));
+  const doc = await send("POST", "/api/v1/directory/services/" + current.id + "/verify?lang=" + staff.lang, { reason });
+  if (doc) await afterChange(doc, t("verified"));
 }
 
 async function revert(version) {
-  const result = await send("POST", "/api/v1/directory/services/" + current.id + "/revert?lang=" + lang, { version });
-  if (result.status === 412) { await openService(current.id); say(t("stale"), true); return; }
-  if (!result.ok) { say(t("error") + ": " + result.status, true); return; }
-  await afterChange(result.body, t("reverted", { version: result.body.version }));
+  const doc = await send("POST", "/api/v1/directory/services/" + current.id + "/revert?lang=" + staff.lang, { version });
+  if (doc) await afterChange(doc, t("reverted", { version: doc.version }));
 }
 
 async function afterChange(doc, message) {
@@ -221,7 +185,7 @@ function show(doc) {
   current = doc;
   document.getElementById("editor").hidden = false;
   document.getElementById("entity-name").textContent = doc.hsds.name || doc.id;
-  document.getElementById("public-link").href = "/hsds/services/" + doc.id + "?lang=" + lang;
+  document.getElementById("public-link").href = "/hsds/services/" + doc.id + "?lang=" + staff.lang;
   const reasons = document.getElementById("entity-reasons");
   reasons.textContent = "";
   for (const item of (window.queueItems || []).filter((i) => i.entity_id === doc.id)) reasons.append(el("li", why(item)));
@@ -229,7 +193,7 @@ function show(doc) {
 }
 
 async function openService(id) {
-  const doc = await api("/api/v1/directory/services/" + encodeURIComponent(id) + "?lang=" + lang);
+  const doc = await api("/api/v1/directory/services/" + encodeURIComponent(id) + "?lang=" + staff.lang);
   hideDiff();
   show(doc);
   document.getElementById("entity-name").focus();
@@ -243,7 +207,7 @@ async function loadHistory() {
   if (!data.versions.length) list.append(el("li", t("noHistory")));
   data.versions.forEach((version, index) => {
     const item = el("li");
-    const when = new Date(version.at).toLocaleString(lang === "fr" ? "fr-BE" : "nl-BE");
+    const when = new Date(version.at).toLocaleString(staff.lang === "fr" ? "fr-BE" : "nl-BE");
     item.append(el("strong", t("version", { version: version.version }) + " — " + t("actions." + version.action)
       + " — " + version.editor + " — " + when));
     if (version.reason) item.append(el("div", version.reason, "note"));
@@ -273,7 +237,7 @@ function why(item) {
   if (item.reason === "stale") {
     detail = item.last_verified_at ? t("verifiedOn") + " " + item.last_verified_at.slice(0, 10) : t("neverVerified");
   }
-  return t("reasons." + item.reason) + (detail ? ": " + detail : "");
+  return label("review_reasons", item.reason) + (detail ? ": " + detail : "");
 }
 
 function itemButton(id, name, detail) {
@@ -288,7 +252,7 @@ function itemButton(id, name, detail) {
 }
 
 async function loadQueue() {
-  const params = new URLSearchParams({ lang, limit: "100" });
+  const params = new URLSearchParams({ lang: staff.lang, limit: "100" });
   const reason = document.getElementById("f-reason").value;
   const q = document.getElementById("q").value.trim();
   if (reason) params.set("reason", reason);
@@ -307,23 +271,19 @@ async function searchServices() {
   const list = document.getElementById("results");
   list.textContent = "";
   if (!q) return;
-  const data = await api("/hsds/services?" + new URLSearchParams({ search: q, per_page: "20", lang }).toString());
+  const data = await api("/hsds/services?" + new URLSearchParams({ search: q, per_page: "20", lang: staff.lang }).toString());
   if (!data.contents.length) list.append(el("li", t("noResults")));
   for (const service of data.contents) {
     list.append(itemButton(service.id, service.name, service.organization ? service.organization.name : ""));
   }
 }
 
-function applyTexts() {
-  document.documentElement.lang = lang;
-  document.title = t("title") + " — ELZ Brussel";
-  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
-  for (const button of document.querySelectorAll("button.lang")) button.classList.toggle("active", button.dataset.lang === lang);
+function applyScreenTexts() {
   const select = document.getElementById("f-reason");
   const chosen = select.value;
   select.textContent = "";
   select.append(new Option(t("all"), ""));
-  REASONS.forEach((reason) => select.append(new Option(t("reasons." + reason), reason)));
+  reasons.forEach((reason) => select.append(new Option(label("review_reasons", reason), reason)));
   select.value = chosen;
   buildForm();
   if (current) fillForm();
@@ -333,12 +293,18 @@ async function refresh() {
   await Promise.all([loadQueue(), searchServices()]);
 }
 
+function onLanguage() {
+  applyScreenTexts();
+  refresh().catch((e) => say(e.message, true));
+  if (current) openService(current.id).catch((e) => say(e.message, true));
+}
+
 document.addEventListener("DOMContentLoaded", async () => {
   try {
-    await loadTexts();
-    applyTexts();
-    const me = await api("/api/v1/auth/me");
-    document.getElementById("who").textContent = me.email;
+    await startScreen("kaart", onLanguage);
+    [statuses, reasons] = await Promise.all([vocabulary("service_statuses"), vocabulary("review_reasons")]);
+    applyScreenTexts();
+    await signedIn();
     await refresh();
   } catch (error) {
     say(error.message, true);
@@ -353,18 +319,4 @@ document.addEventListener("DOMContentLoaded", async () => {
   document.getElementById("save").addEventListener("click", () => save().catch((e) => say(e.message, true)));
   document.getElementById("cancel").addEventListener("click", () => { hideDiff(); document.getElementById("preview").focus(); });
   document.getElementById("verify").addEventListener("click", () => verify().catch((e) => say(e.message, true)));
-  for (const button of document.querySelectorAll("button.lang")) {
-    button.addEventListener("click", async () => {
-      lang = button.dataset.lang;
-      localStorage.setItem("gbo-lang", lang);
-      await loadTexts();
-      applyTexts();
-      refresh().catch((e) => say(e.message, true));
-      if (current) openService(current.id).catch((e) => say(e.message, true));
-    });
-  }
-  document.getElementById("logout").addEventListener("click", async () => {
-    await fetch("/api/v1/auth/logout", { method: "POST", credentials: "same-origin" });
-    window.location.assign("/login");
-  });
 });

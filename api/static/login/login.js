@@ -1,4 +1,5 @@
 // Staff sign-in: posts the OAuth2 password form; the API sets the HttpOnly session cookie.
+// Texts from the staff catalogs (staff.js), in the language of the NL/FR switch.
 "use strict";
 
 function safeNext() {
@@ -7,9 +8,10 @@ function safeNext() {
   return /^\/(?!\/)[\w\-./?=&%]*$/.test(next) ? next : "/elz/";
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
   const form = document.getElementById("login-form");
   const error = document.getElementById("login-error");
+  const fail = (text) => { error.textContent = text; error.hidden = false; };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.hidden = true;
@@ -25,17 +27,18 @@ document.addEventListener("DOMContentLoaded", () => {
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
       });
     } catch (_e) {
-      error.textContent = "Geen verbinding · Pas de connexion";
-      error.hidden = false;
+      fail(t("offline"));
       return;
     }
     if (response.ok) {
       window.location.assign(safeNext());
       return;
     }
-    error.textContent = response.status === 401
-      ? "Verkeerd e-mailadres of wachtwoord · Courriel ou mot de passe incorrect"
-      : "Aanmelden mislukt · La connexion a échoué (" + response.status + ")";
-    error.hidden = false;
+    fail(response.status === 401 ? t("wrong") : t("failed", { status: response.status }));
   });
+  try {
+    await startScreen("login");
+  } catch (_e) {
+    /* texts unreachable: the page keeps the Dutch texts it was served with */
+  }
 });

@@ -6,106 +6,8 @@
 
 const QUEUE_POLL_MS = 3000;
 const CASE_POLL_MS = 2000;
-const KNELPUNTEN = ["waiting_list", "cost", "distance", "language", "accessibility", "refusal", "other"];
-
-const TEXTS = {
-  nl: {
-    title: "Onthaal", logout: "Afmelden", queue: "Wachtrij", show: "Tonen", open: "Open", resolved: "Afgerond",
-    live: "Wordt elke 3 seconden bijgewerkt.", empty: "Niemand wacht.", claim: "Overnemen",
-    release: "Terug in de wachtrij", calledBack: "Teruggebeld", transcript: "Gesprek", canned: "Standaardantwoord",
-    yourMessage: "Je bericht", send: "Versturen", resolve: "Afronden", outcome: "Resultaat",
-    o_referred: "Doorverwezen naar een dienst", o_information: "Informatie gegeven", o_no_contact: "Geen contact",
-    o_other: "Andere", service: "Dienst op de sociale kaart", search: "Zoeken",
-    knelpunten: "Knelpunten (worden signalen)", note: "Notitie", then: "Daarna", thenBot: "Terug naar de assistent",
-    thenClose: "Gesprek afsluiten", resolveButton: "Afronden", case: "Aanvraag", waiting: "wacht",
-    claimed: "in behandeling", resolvedState: "afgerond", by: "door", you: "jou", gone: "burger weg",
-    crisis: "CRISIS", high: "dringend", normal: "normaal", minutes: "min", language: "Taal", commune: "Gemeente",
-    postcode: "Postcode", needs: "Noden", urgency: "Urgentie", crisisKind: "Soort crisis",
-    vulnerability: "Kwetsbaarheid", reasons: "Waarom complex", proposed: "Al voorgesteld", age: "Leeftijd",
-    targetGroup: "Doelgroep", contact: "Contact", phone: "telefoon", email: "e-mail", chat: "chat",
-    calledBackAt: "Teruggebeld om", noService: "Kies een dienst in de lijst.", pickCanned: "— kies —",
-    author_citizen: "Burger", author_bot: "Assistent", author_worker: "Onthaal", error: "Er ging iets mis",
-    claimedOk: "Je hebt deze aanvraag overgenomen.", resolvedOk: "Afgerond.", releasedOk: "Terug in de wachtrij.",
-    calledBackOk: "Gemarkeerd als teruggebeld.", newCrisis: "Nieuwe crisis in de wachtrij!",
-    k_waiting_list: "wachtlijst", k_cost: "kost", k_distance: "afstand", k_language: "taal",
-    k_accessibility: "toegankelijkheid", k_refusal: "weigering", k_other: "ander",
-    wrongData: "Foute gegevens melden", wrongRemark: "Wat klopt er niet aan deze dienst?",
-    wrongDone: "Gemeld: het ELZ kijkt de fiche na.",
-  },
-  fr: {
-    title: "Accueil", logout: "Se déconnecter", queue: "File d'attente", show: "Afficher", open: "Ouvertes",
-    resolved: "Clôturées", live: "Mise à jour toutes les 3 secondes.", empty: "Personne n'attend.",
-    claim: "Prendre en charge", release: "Remettre dans la file", calledBack: "Rappelé·e", transcript: "Conversation",
-    canned: "Réponse type", yourMessage: "Votre message", send: "Envoyer", resolve: "Clôturer", outcome: "Résultat",
-    o_referred: "Orienté·e vers un service", o_information: "Information donnée", o_no_contact: "Pas de contact",
-    o_other: "Autre", service: "Service de la carte sociale", search: "Chercher",
-    knelpunten: "Obstacles (deviennent des signaux)", note: "Note", then: "Ensuite",
-    thenBot: "Retour à l'assistant", thenClose: "Clore la conversation", resolveButton: "Clôturer",
-    case: "Demande", waiting: "attend", claimed: "en cours", resolvedState: "clôturée", by: "par", you: "vous",
-    gone: "citoyen·ne parti·e", crisis: "CRISE", high: "urgent", normal: "normal", minutes: "min",
-    language: "Langue", commune: "Commune", postcode: "Code postal", needs: "Besoins", urgency: "Urgence",
-    crisisKind: "Type de crise", vulnerability: "Vulnérabilité", reasons: "Pourquoi complexe",
-    proposed: "Déjà proposé", age: "Âge", targetGroup: "Public", contact: "Contact", phone: "téléphone",
-    email: "e-mail", chat: "chat", calledBackAt: "Rappelé·e à", noService: "Choisissez un service dans la liste.",
-    pickCanned: "— choisir —", author_citizen: "Citoyen·ne", author_bot: "Assistant", author_worker: "Accueil",
-    error: "Une erreur s'est produite", claimedOk: "Vous avez pris cette demande en charge.",
-    resolvedOk: "Clôturée.", releasedOk: "Remise dans la file.", calledBackOk: "Marquée comme rappelée.",
-    newCrisis: "Nouvelle crise dans la file !",
-    k_waiting_list: "liste d'attente", k_cost: "coût", k_distance: "distance", k_language: "langue",
-    k_accessibility: "accessibilité", k_refusal: "refus", k_other: "autre",
-    wrongData: "Signaler des données erronées", wrongRemark: "Qu'est-ce qui ne va pas dans ce service ?",
-    wrongDone: "Signalé : l'ELZ vérifiera la fiche.",
-  },
-};
-
-// Canned replies, in the citizen's language (Dutch or French; English citizens get the Dutch ones).
-const CANNED = {
-  nl: [
-    "Dag, ik ben van het onthaal van de eerstelijnszone. Ik heb je samenvatting gelezen.",
-    "Mag ik je even bellen? Op welk nummer en wanneer kan dat?",
-    "Ik zoek even de juiste dienst voor je op, een ogenblik.",
-    "Is er nu direct gevaar? Bel dan meteen 112.",
-    "Dank je. Ik geef je de gegevens van een dienst die je kan helpen.",
-    "Ik sluit het gesprek nu af. Je kunt altijd opnieuw een bericht sturen.",
-  ],
-  fr: [
-    "Bonjour, je suis de l'accueil de la zone de première ligne. J'ai lu votre résumé.",
-    "Puis-je vous appeler ? À quel numéro et à quel moment ?",
-    "Je cherche le bon service pour vous, un instant.",
-    "Y a-t-il un danger immédiat ? Appelez tout de suite le 112.",
-    "Merci. Je vous donne les coordonnées d'un service qui peut vous aider.",
-    "Je clôture la conversation. Vous pouvez toujours nous réécrire.",
-  ],
-};
-
-let lang = localStorage.getItem("gbo-lang") || (navigator.language || "nl").slice(0, 2);
-if (!TEXTS[lang]) lang = "nl";
-const t = (key) => TEXTS[lang][key] || key;
 const state = { me: null, selected: null, detail: null, seenCrisis: null, audio: null, transcriptCount: -1 };
-
-async function api(path, init) {
-  const options = { credentials: "same-origin", ...(init || {}) };
-  if (options.json !== undefined) {
-    options.body = JSON.stringify(options.json);
-    options.headers = { "Content-Type": "application/json" };
-    delete options.json;
-  }
-  const response = await fetch(path, options);
-  if (response.status === 401) {
-    window.location.assign("/login?next=" + encodeURIComponent("/onthaal/"));
-    throw new Error("not signed in");
-  }
-  if (!response.ok) {
-    let detail = String(response.status);
-    try {
-      const body = await response.json();
-      if (typeof body.detail === "string") detail = body.detail;
-      else if (Array.isArray(body.detail)) detail = body.detail.map((d) => d.field + ": " + d.message).join("; ");
-    } catch (_e) { /* not JSON */ }
-    throw new Error(t("error") + ": " + detail);
-  }
-  return response.status === 204 ? null : response.json();
-}
+const choices = { barriers: [], endings: [] }; // vocabularies shown as checkboxes and radio buttons
 
 // --- sound cue for a crisis (Web Audio API: no audio file) --------------------------------------------
 function unlockAudio() {
@@ -131,21 +33,22 @@ function beep() {
 
 // --- the queue ------------------------------------------------------------------------------------------
 function communeLabel(item) {
-  if (item.commune_name) return item.commune_name[lang] || item.commune_name.nl;
+  if (item.commune_name) return item.commune_name[staff.lang] || item.commune_name.nl;
   return item.postcode || item.commune || "—";
 }
 
 function waitingLabel(seconds) {
   const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? minutes + " " + t("minutes") : Math.floor(minutes / 60) + " u " + (minutes % 60) + " " + t("minutes");
+  return minutes < 60 ? minutes + " " + t("minutes")
+    : Math.floor(minutes / 60) + " " + t("hours") + " " + (minutes % 60) + " " + t("minutes");
 }
 
 function stateLabel(item) {
   if (item.status === "claimed") {
     const mine = state.me && item.claimed_by === state.me.email;
-    return t("claimed") + " " + t("by") + " " + (mine ? t("you") : item.claimed_by);
+    return label("case_statuses", "claimed") + " " + t("by") + " " + (mine ? t("you") : item.claimed_by);
   }
-  return item.status === "resolved" ? t("resolvedState") : t("waiting");
+  return label("case_statuses", item.status);
 }
 
 function renderQueue(cases) {
@@ -158,11 +61,11 @@ function renderQueue(cases) {
     const button = el("button", null, "case");
     button.type = "button";
     const first = el("span", null, "line");
-    first.append(el("span", t(item.urgency), "badge " + item.urgency), el("strong", "#" + item.id),
+    first.append(el("span", label("urgencies", item.urgency), "badge " + item.urgency), el("strong", "#" + item.id),
       el("span", waitingLabel(item.waiting_seconds)), el("span", item.language.toUpperCase(), "badge"),
       el("span", communeLabel(item)));
     if (!item.citizen_present && item.status !== "resolved") first.append(el("span", t("gone"), "badge gone"));
-    if (item.preferred_contact !== "chat") first.append(el("span", "☎ " + t(item.preferred_contact), "badge"));
+    if (item.preferred_contact !== "chat") first.append(el("span", "☎ " + label("contact_channels", item.preferred_contact), "badge"));
     const needs = el("span", item.needs.map((n) => n.name).join(" · "), "line needs");
     button.append(first, needs, el("span", stateLabel(item), "line note"));
     button.addEventListener("click", () => select(item.id));
@@ -180,7 +83,7 @@ async function refreshQueue() {
     beep();
   }
   state.seenCrisis = crises;
-  document.title = (crises.size ? "(!) " : "") + t("title") + " — GBO Brussel";
+  document.title = (crises.size ? "(!) " : "") + t("title") + " — " + t("site");
   renderQueue(data.cases);
 }
 
@@ -193,7 +96,7 @@ function summaryRow(list, label, value) {
 function renderSummary(item) {
   const list = document.getElementById("summary");
   list.textContent = "";
-  summaryRow(list, t("urgency"), t(item.urgency));
+  summaryRow(list, t("urgency"), label("urgencies", item.urgency));
   summaryRow(list, t("crisisKind"), item.crisis_kind);
   summaryRow(list, t("language"), item.language.toUpperCase());
   if (item.commune) summaryRow(list, t("commune"), communeLabel(item) + " (" + item.commune + ")");
@@ -204,7 +107,7 @@ function renderSummary(item) {
   summaryRow(list, t("vulnerability"), item.vulnerability);
   summaryRow(list, t("reasons"), item.complex_reasons);
   summaryRow(list, t("proposed"), item.proposed_services);
-  const contact = [t(item.preferred_contact), item.contact_phone, item.contact_email].filter(Boolean).join(" · ");
+  const contact = [label("contact_channels", item.preferred_contact), item.contact_phone, item.contact_email].filter(Boolean).join(" · ");
   summaryRow(list, t("contact"), contact);
   summaryRow(list, t("calledBackAt"), item.called_back_at && new Date(item.called_back_at).toLocaleString());
 }
@@ -218,7 +121,7 @@ function renderTranscript(messages) {
     if (!message.text) return; // a message that only carries data for the widget (e.g. handover_requested)
     const bubble = el("div", null, "msg msg-" + message.author);
     const time = new Date(message.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    bubble.append(el("span", t("author_" + message.author) + " · " + time, "who"), el("span", message.text));
+    bubble.append(el("span", label("authors", message.author) + " · " + time, "who"), el("span", message.text));
     log.append(bubble);
   });
   log.scrollTop = log.scrollHeight;
@@ -238,14 +141,19 @@ function renderCase(item) {
   document.getElementById("called-back").hidden = !mine || item.preferred_contact === "chat";
   document.getElementById("chat").hidden = !mine;
   document.getElementById("resolve").hidden = !mine;
+  fillCanned(item.language === "fr" ? "fr" : "nl").catch((e) => say(e.message, true));
+}
+
+// Canned replies in the citizen's language (Dutch or French; English citizens get the Dutch ones).
+async function fillCanned(citizenLang) {
   const canned = document.getElementById("canned");
-  const cannedLang = item.language === "fr" ? "fr" : "nl";
-  if (canned.dataset.lang !== cannedLang) {
-    canned.dataset.lang = cannedLang;
-    canned.textContent = "";
-    canned.append(new Option(t("pickCanned"), ""));
-    CANNED[cannedLang].forEach((text) => canned.append(new Option(text, text)));
-  }
+  const key = citizenLang + "/" + staff.lang; // the prompt follows the worker's language
+  if (canned.dataset.lang === key) return;
+  canned.dataset.lang = key;
+  const replies = (await loadCatalog(citizenLang)).onthaal.cannedReplies;
+  canned.textContent = "";
+  canned.append(new Option(t("pickCanned"), ""));
+  replies.forEach((text) => canned.append(new Option(text, text)));
 }
 
 async function select(caseId) {
@@ -280,51 +188,60 @@ async function searchServices() {
   const select = document.getElementById("service");
   select.textContent = "";
   if (!q) return;
-  const params = new URLSearchParams({ q, lang: lang, limit: "10" });
+  const params = new URLSearchParams({ q, lang: staff.lang, limit: "10" });
   if (state.detail && state.detail.postcode) params.set("postcode", state.detail.postcode);
   try {
     const data = await api("/api/v1/services?" + params.toString());
     data.services.forEach((service) => {
       const org = service.organisation || service.organization;
-      const label = service.name + (org && org.name ? " — " + org.name : "");
-      select.append(new Option(label, service.id));
+      const text = service.name + (org && org.name ? " — " + org.name : "");
+      select.append(new Option(text, service.id));
     });
   } catch (error) {
     say(error.message, true);
   }
 }
 
-function applyTexts() {
-  document.documentElement.lang = lang;
-  document.querySelectorAll("[data-t]").forEach((node) => { node.textContent = t(node.dataset.t); });
-  document.querySelectorAll("button.lang").forEach((b) => b.classList.toggle("active", b.dataset.lang === lang));
-  const box = document.getElementById("knelpunten");
-  box.querySelectorAll("label").forEach((label) => label.remove());
-  KNELPUNTEN.forEach((code) => {
+// Checkboxes (barriers, which become signals) or radio buttons (what happens after resolving), one per
+// value of the vocabulary, labelled from the catalog; what was ticked stays ticked across a language switch.
+function fillChoices(boxId, name, type, vocabulary) {
+  const box = document.getElementById(boxId);
+  const checked = new Set([...box.querySelectorAll("input:checked")].map((input) => input.value));
+  box.querySelectorAll("label").forEach((node) => node.remove());
+  choices[vocabulary].forEach((value, index) => {
     const input = document.createElement("input");
-    input.type = "checkbox";
-    input.name = "knelpunt";
-    input.value = code;
-    const label = el("label");
-    label.append(input, el("span", t("k_" + code)));
-    box.append(label);
+    input.type = type;
+    input.name = name;
+    input.value = value;
+    input.defaultChecked = type === "radio" && index === 0; // what the form's reset comes back to
+    input.checked = checked.size ? checked.has(value) : input.defaultChecked;
+    const choice = el("label", null, type === "radio" ? "inline" : "");
+    choice.append(input, el("span", label(vocabulary, value)));
+    box.append(choice);
   });
 }
 
+function fillAllChoices() {
+  fillChoices("knelpunten", "knelpunt", "checkbox", "barriers");
+  fillChoices("endings", "then", "radio", "endings");
+}
+
+async function fillOutcomes() {
+  const outcome = document.getElementById("outcome");
+  const chosen = outcome.value;
+  outcome.textContent = "";
+  (await vocabulary("outcomes")).forEach((value) => outcome.append(new Option(label("outcomes", value), value)));
+  if (chosen) outcome.value = chosen;
+}
+
+function onLanguage() {
+  fillAllChoices();
+  fillOutcomes().catch((e) => say(e.message, true));
+  refreshQueue().catch((e) => say(e.message, true));
+  if (state.detail) renderCase(state.detail);
+}
+
 function bind() {
-  document.addEventListener("click", unlockAudio, { capture: true });
-  document.addEventListener("keydown", unlockAudio, { capture: true });
-  document.querySelectorAll("button.lang").forEach((button) => button.addEventListener("click", () => {
-    lang = button.dataset.lang;
-    localStorage.setItem("gbo-lang", lang);
-    applyTexts();
-    refreshQueue().catch((e) => say(e.message, true));
-    if (state.detail) renderCase(state.detail);
-  }));
-  document.getElementById("logout").addEventListener("click", async () => {
-    await fetch("/api/v1/auth/logout", { method: "POST", credentials: "same-origin" });
-    window.location.assign("/login?next=" + encodeURIComponent("/onthaal/"));
-  });
   document.getElementById("f-status").addEventListener("change", () => refreshQueue().catch((e) => say(e.message, true)));
   document.getElementById("claim").addEventListener("click", () => act("claim", undefined, t("claimedOk")));
   document.getElementById("release").addEventListener("click", () => act("release", undefined, t("releasedOk")));
@@ -383,11 +300,16 @@ function bind() {
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
-  applyTexts();
-  bind();
+  // The worker's first click or key allows sound (browsers refuse it before): listen before anything loads.
+  document.addEventListener("click", unlockAudio, { capture: true });
+  document.addEventListener("keydown", unlockAudio, { capture: true });
   try {
-    state.me = await api("/api/v1/auth/me");
-    document.getElementById("who").textContent = state.me.email;
+    await startScreen("onthaal", onLanguage);
+    [choices.barriers, choices.endings] = await Promise.all([vocabulary("barriers"), vocabulary("endings")]);
+    fillAllChoices();
+    await fillOutcomes();
+    bind();
+    state.me = await signedIn();
     await refreshQueue();
   } catch (error) {
     say(error.message, true);

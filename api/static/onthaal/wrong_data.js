@@ -1,6 +1,6 @@
 // Onthaal console: "wrong data" on a sociale kaart service. Records a data-quality signal with the worker's
 // remark (POST /api/v1/signals, scrubbed of personal data by the API); the service then shows in the ELZ's
-// review queue at /kaart/. Uses t(), api(), say() and lang from onthaal.js.
+// review queue at /kaart/. Uses t(), api(), say() and staff.lang from staff.js.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -12,11 +12,10 @@ document.addEventListener("DOMContentLoaded", () => {
     try {
       await api("/api/v1/signals", {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({
+        json: {
           signal_type: "data_quality", service_id: serviceId, source: "worker", category_ids: [],
-          language: lang === "fr" ? "fr" : "nl", text: remark.value.trim() || null,
-        }),
+          language: staff.lang, text: remark.value.trim() || null,
+        },
       });
       remark.value = "";
       say(t("wrongDone"));

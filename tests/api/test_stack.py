@@ -1,0 +1,56 @@
+"""The launcher's supervision with stand-in processes: what stops unexpectedly is restarted after 1, 2, 4 ...
+at most 30 s, back to 1 s after a healthy run; what is stopped on purpose stays stopped."""
+
+import sys
+import time
+
+from api.stack import HEALTHY_RUN_SECONDS, MAX_RESTART_DELAY_SECONDS, Stack
+from common.config import load_settings
+
+
+class StandInStack(Stack):
+    def commands(self) -> dict[str, list[str]]:
+        crash = [sys.executable, "-c", "import sys; sys.exit(3)"]
+        return {"rasa": crash, "actions": crash, "api": [sys.executable, "-c", "import time; time.sleep(60)"]}
+
+
+def wait_exit(stack: Stack, name: str) -> None:
+    stack.processes[name].wait(timeout=30)
+
+
+def test_restart_delays_double_up_to_the_maximum_and_reset_after_a_healthy_run(tmp_path):
+    notices: list[str] = []
+    stack = StandInStack(load_settings(gbo_env="test"), log_dir=tmp_path, say=notices.append)
+    stack.start_process("rasa")
+    try:
+        delays = []
+        now = time.monotonic()
+        for _crash in range(7):
+            wait_exit(stack, "rasa")
+            stack.started_at["rasa"] = now  # it crashed right after starting
+            stack.supervise_once(now)
+            delays.append(stack.restart_at["rasa"] - now)
+            stack.supervise_once(now + delays[-1] - 0.01)
+            assert "rasa" in stack.restart_at  # not yet
+            now += delays[-1]
+            stack.supervise_once(now)
+            assert "rasa" not in stack.restart_at  # restarted
+        assert delays == [1, 2, 4, 8, 16, 30, 30]
+        assert MAX_RESTART_DELAY_SECONDS == 30
+        assert stack.restarts == 7
+        assert any("rasa stopped unexpectedly (exit code 3" in n for n in notices)
+        # After a healthy run, the next crash is restarted after the first delay again.
+        wait_exit(stack, "rasa")
+        stack.started_at["rasa"] = now - HEALTHY_RUN_SECONDS
+        stack.supervise_once(now)
+        assert stack.restart_at["rasa"] - now == 1
+    finally:
+        stack.stop()
+
+
+def test_a_process_stopped_on_purpose_is_not_restarted(tmp_path):
+    stack = StandInStack(load_settings(gbo_env="test"), log_dir=tmp_path, say=lambda _line: None)
+    stack.start_process("api")
+    stack.stop_process("api")
+    stack.supervise_once(time.monotonic() + 100)
+    assert "api" not in stack.processes and stack.restarts == 0
