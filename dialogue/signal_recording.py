@@ -40,8 +40,6 @@ MAX_INPUT_CHARS = 5000  # accepted before scrubbing
 MAX_CATEGORIES = 20  # on one signal
 
 
-
-
 # ----------------------------------------------------------------------------------------- validation
 def resolve_commune(value: str | None) -> str | None:
     """A commune's NIS code from a code, a name (NL/FR, with typos) or a postcode; ValueError otherwise."""
@@ -271,8 +269,6 @@ def _service_exists(session: Session, service_id: str) -> bool:
     from kb.models import Service
 
     return session.get(Service, service_id) is not None
-
-
 
 
 def is_demo_signal(session: Session, category_ids: list[int], service_id: str | None) -> bool:

@@ -19,7 +19,6 @@ _NOT_KEPT_NESTED = {
 }
 
 
-
 def _collect(rs: RecordSet, kind: str, obj: object, where: str, context: dict | None = None) -> str | None:
     if not isinstance(obj, dict):
         rs.problem(where, "", f"expected an object for {kind}, got {type(obj).__name__}")

@@ -16,7 +16,6 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 UNKNOWN_COMMUNE = "unknown"
 
 
-
 # ----------------------------------------------------------------------------------------- filters
 @dataclass
 class SignalFilter:

@@ -37,8 +37,6 @@ GROUP_DIMENSIONS = ("type", "category", "commune", "month")
 # Triage: new -> reviewed -> escalated / resolved_locally / dismissed; a closed signal can be reopened.
 
 
-
-
 # ----------------------------------------------------------------------------------------- report
 class ReportRow(NamedTuple):
     values: tuple  # one value per group_by dimension

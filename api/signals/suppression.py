@@ -1,8 +1,5 @@
 """Small-cell suppression of published counts.
 
-`record_signal` is called in-process by the bot's actions and by the API; it never lets a database
-failure reach a conversation (it logs and returns None). Invalid input is a ValueError (422 at the API).
-
 Small cells (see `suppress`): every count of 1 to 4 is published as "< 5". So that a hidden cell cannot be
 recovered by subtracting the visible cells from a total (or from the same total in a coarser report),
 every line of a report (the cells that differ in one dimension only) and the report as a whole hold
@@ -16,16 +13,15 @@ a published demo count from a published total, or one report variant (include / 
 from another.
 """
 
-from operator import itemgetter
 from typing import NamedTuple
+
+import numpy as np
 
 from common.errors import InvalidInput
 
 SMALL_CELL = 5
 SMALL_LABEL = "< 5"
 COMPLEMENT_LABEL = "x"
-
-
 
 
 # ----------------------------------------------------------------------------------------- suppression
@@ -47,73 +43,108 @@ def suppress(cells: dict[tuple, int]) -> dict[tuple, Published]:
     cells: counts keyed by tuples of equal length (one element per dimension); zero cells are absent.
     Which cell becomes a complement depends on the order of `cells` among equal counts: pass them in a
     deterministic order (build_report has the database sort them).
-    A line is the set of cells equal in every dimension but one, or the whole table. Whenever a line holds
-    exactly one hidden cell, its smallest visible cell is hidden too; that can make another line hold one
-    hidden cell, so this runs as a work queue until no line does. Linear in the number of cells (times the
-    number of dimensions), which keeps a report over a million signals well under a second.
     """
     if not cells:
         return {}
     keys = list(cells)
-    counts = list(cells.values())
-    hidden = bytearray(len(keys))  # 0 visible, 1 small cell, 2 complement
+    counts = np.fromiter(cells.values(), dtype=np.int64, count=len(keys))
+    labels = _hidden_labels(_codes(keys), counts)
+    return dict(zip(keys, _published(counts, labels), strict=True))
+
+
+def _codes(keys: list[tuple]) -> np.ndarray:
+    """The keys as a matrix of small integers, one column per dimension (equal values, equal codes)."""
     width = len(keys[0])
-    # Line of a cell along dimension d: its key without element d; along `width`: the whole table.
-    line_key = [itemgetter(*[x for x in range(width) if x != d]) for d in range(width)] if width > 1 else []
-    if width == 1:
-        line_key = [lambda _k: ()]
-    # Lines are numbered; line_of[d][i] is the number of cell i's line along d (plain ints: hide() runs
-    # for every hidden cell, and tuple keys made it most of a large report's time).
-    smallest_first = sorted(range(len(keys)), key=counts.__getitem__)  # stable: ties in cell order
-    members: list[list[int]] = []  # line number -> its cells, smallest first
-    line_of: list[list[int]] = []
-    for get in line_key:
-        line_keys = list(map(get, keys))
-        number = {lk: n for n, lk in enumerate(dict.fromkeys(line_keys), start=len(members))}
-        ids = [number[lk] for lk in line_keys]
-        members.extend([] for _ in range(len(number)))
-        for i in smallest_first:
-            members[ids[i]].append(i)
-        line_of.append(ids)
-    line_of.append([len(members)] * len(keys))
-    members.append(smallest_first)
-    hidden_in = [0] * len(members)
-    first_visible: dict[int, int] = {}  # line -> index in members[line] of its first maybe visible cell
-    queue: list[int] = []
+    codes = np.zeros((len(keys), max(width, 1)), dtype=np.int64)
+    for d in range(width):
+        seen: dict[object, int] = {}
+        codes[:, d] = [seen.setdefault(key[d], len(seen)) for key in keys]
+    return codes
 
-    def hide(i: int, label: int) -> None:
-        hidden[i] = label
-        for ids in line_of:
-            line = ids[i]
-            hidden_in[line] += 1
-            if hidden_in[line] == 1:
-                queue.append(line)
 
-    for i, n in enumerate(counts):
-        if 0 < n < SMALL_CELL:
-            hide(i, 1)
+def _hidden_labels(codes: np.ndarray, counts: np.ndarray) -> bytearray:
+    """0 visible, 1 small cell, 2 complement, per row of `codes` (a cell) with its count.
+
+    A line is the set of cells equal in every dimension but one, or the whole table. Whenever a line holds
+    exactly one hidden cell, its smallest visible cell (ties: the earlier cell) is hidden too; that can make
+    another line hold one hidden cell, so this runs as a work queue until no line does. The lines and their
+    cells, smallest first, are built with numpy; only the queue is Python, and it touches the lines that
+    hold a hidden cell, so a report of 80 000 cells over a million signals stays well under a second.
+    """
+    n, width = codes.shape
+    rank = np.empty(n, dtype=np.int64)
+    smallest_first = np.argsort(counts, kind="stable")
+    rank[smallest_first] = np.arange(n)
+    radix = codes.max(axis=0) + 1
+    line_of: list[np.ndarray] = []  # per dimension (then the whole table): each cell's line number
+    flat: list[np.ndarray] = []  # every line's cells, smallest first, line after line
+    starts: list[np.ndarray] = []
+    lines = 0
+    for d in range(width if width > 1 else 0):
+        others = [k for k in range(width) if k != d]
+        combined = np.zeros(n, dtype=np.int64)
+        for k in others:
+            combined = combined * radix[k] + codes[:, k]
+        _, local = np.unique(combined, return_inverse=True)
+        local = local.reshape(-1)
+        order = np.lexsort((rank, local))
+        sizes = np.bincount(local)
+        starts.append(lines_start := np.concatenate(([0], np.cumsum(sizes)[:-1])) + sum(map(len, flat)))
+        flat.append(order)
+        line_of.append(local + lines)
+        lines += len(sizes)
+        del lines_start
+    line_of.append(np.full(n, lines, dtype=np.int64))  # the whole table
+    starts.append(np.array([sum(map(len, flat))]))
+    flat.append(smallest_first)
+    lines += 1
+    flat_list = np.concatenate(flat).tolist()
+    start = np.concatenate(starts).tolist()
+    end = start[1:] + [len(flat_list)]
+    small = (counts > 0) & (counts < SMALL_CELL)
+    hidden = bytearray(small.astype(np.uint8).tobytes())
+    # Every line with a small cell enters the queue once, in the order its first small cell was hidden.
+    hits = np.stack([ids[small] for ids in line_of], axis=1).reshape(-1)
+    counted = np.bincount(hits, minlength=lines)
+    _, first = np.unique(hits, return_index=True)
+    queue = hits[np.sort(first)]
+    # A line with two hidden cells or more never needs a complement (counts only grow): left out at once.
+    queue = queue[counted[queue] == 1].tolist()
+    hidden_in = counted.tolist()
+    lines_of_cell = np.stack(line_of, axis=1)  # a cell's lines, looked up only for the complements
+    first_visible = start[:]
     while queue:
         line = queue.pop()
-        if hidden_in[line] != 1:
-            continue
-        ordered = members[line]
-        if len(ordered) < 2:
+        if hidden_in[line] != 1 or end[line] - start[line] < 2:
             continue  # a lone cell: the line's total is the cell itself, published by the same rule
-        i = first_visible.get(line, 0)
-        while i < len(ordered) and hidden[ordered[i]]:
+        i, stop = first_visible[line], end[line]
+        while i < stop and hidden[flat_list[i]]:
             i += 1
         first_visible[line] = i
-        if i < len(ordered):
-            hide(ordered[i], 2)
+        if i < stop:
+            cell = flat_list[i]
+            hidden[cell] = 2
+            for other in lines_of_cell[cell].tolist():
+                hidden_in[other] += 1
+                if hidden_in[other] == 1:
+                    queue.append(other)
+    return hidden
+
+
+def _published(counts: np.ndarray, labels: bytearray) -> list[Published]:
     shown = (None, Published(None, SMALL_LABEL), Published(None, COMPLEMENT_LABEL))
-    visible = {n: Published(n, str(n)) for n in set(counts)}  # immutable: share one per distinct count
-    return {k: shown[hidden[i]] if hidden[i] else visible[counts[i]] for i, k in enumerate(keys)}
+    visible: dict[int, Published] = {}  # immutable: one per distinct count
+    out = []
+    for count, label in zip(counts.tolist(), labels, strict=True):
+        if label:
+            out.append(shown[label])
+        else:
+            out.append(visible.get(count) or visible.setdefault(count, Published(count, str(count))))
+    return out
 
 
 def sort_key(key: tuple) -> tuple:
     return tuple("" if v is None else str(v) for v in key)
-
-
 
 
 DEMO_FILTERS = ("include", "exclude", "only")  # all signals (with the demo share), real only, demo only
@@ -151,16 +182,19 @@ def suppress_split(cells: dict[tuple, int], demo_cells: dict[tuple, int]) -> dic
     if not any(demo_cells.values()):
         plain = suppress(cells)
         return {k: (p, p, zero) for k, p in plain.items()}
-    table: dict[tuple, int] = {}
-    for key, n in cells.items():
-        d = demo_cells.get(key, 0)
-        table[(*key, "all")] = n
-        if n - d:
-            table[(*key, "real")] = n - d
-        if d:
-            table[(*key, "demo")] = d
-    shown = suppress(table)
-    return {k: (shown[(*k, "all")], shown.get((*k, "real"), zero), shown.get((*k, "demo"), zero)) for k in cells}
+    keys = list(cells)
+    n = np.fromiter(cells.values(), dtype=np.int64, count=len(keys))
+    d = np.fromiter((demo_cells.get(k, 0) for k in keys), dtype=np.int64, count=len(keys))
+    # One row per cell and version (all, real, demo), in cell order; a version with no signal is absent.
+    versions = np.stack([n, n - d, d], axis=1).reshape(-1)
+    present = versions > 0
+    base = _codes(keys)
+    codes = np.concatenate([np.repeat(base, 3, axis=0), np.tile([[0], [1], [2]], (len(keys), 1))], axis=1)
+    labels = _hidden_labels(codes[present], versions[present])
+    shown = iter(_published(versions[present], labels))
+    flags = present.tolist()
+    triples = [next(shown) if flags[j] else zero for j in range(len(flags))]
+    return {k: (triples[3 * i], triples[3 * i + 1], triples[3 * i + 2]) for i, k in enumerate(keys)}
 
 
 def publish_split(all_n: int, demo_n: int) -> tuple:

@@ -37,8 +37,6 @@ class TriageConflict(Conflict):
     """The transition is not allowed from the signal's current status (or someone else changed it)."""
 
 
-
-
 # ----------------------------------------------------------------------------------------- listing
 def list_signals(
     session: Session, f: SignalFilter, limit: int = 50, offset: int = 0
@@ -142,8 +140,6 @@ def mark_service_verified(session: Session, signal_id: int, user: User) -> datet
     )
     session.commit()
     return now
-
-
 
 
 # ----------------------------------------------------------------------------------------- sociale kaart

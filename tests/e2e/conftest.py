@@ -8,7 +8,8 @@ import pytest
 
 from api.stack import Stack
 from common.config import REPO_ROOT, load_settings
-from tests.support import free_port
+from tests.e2e.widget_support import DESKTOP, NODE_MODULES, Page
+from tests.support import chromium, free_port
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +49,33 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def api(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=f"http://127.0.0.1:{stack.settings.api_port}", timeout=30) as client:
         yield client
+
+
+# --- a browser on the stack's pages (the widget's and the handover's browser tests) -----------------
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Closed at the module's end: while Playwright's sync API runs, the main thread has a running event loop,
+    and later tests that use asyncio.run() would fail."""
+    if not (NODE_MODULES / "socket.io-client").exists():
+        pytest.fail("node_modules is missing: run `make install` (npm ci)", pytrace=False)
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def base_url(stack) -> str:
+    return f"http://127.0.0.1:{stack.settings.api_port}"
+
+
+@pytest.fixture
+def make_page(browser, base_url) -> Iterator:
+    contexts = []
+
+    def make(viewport: dict = DESKTOP, **options) -> Page:
+        context = browser.new_context(viewport=viewport, **options)
+        contexts.append(context)
+        return Page(context.new_page(), base_url)
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -9,28 +9,19 @@ import secrets
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_widget_browser import Page, base_url, make_page  # noqa: F401 - fixtures
 
 from api.accounts.service import add_user
 from api.handover.models import HandoverCase
 from common.db import make_engine
 from dialogue import i18n
 from dialogue.signal_models import Signal
-from tests.support import chromium
+from tests.e2e.widget_support import Page
 
 pytestmark = pytest.mark.stack
 WORKER_MSG = ".gbo-msg-worker .gbo-msg-text"
 # Functions, not expressions: an expression would be eval'd, which the pages' CSP forbids.
 BOT_SAID_ONE_OF = ("(texts) => [...document.querySelectorAll('.gbo-msg-bot .gbo-msg-text')]"
                    ".some(n => texts.some(t => n.textContent.startsWith(t)))")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """This module's own chromium, closed at the module's end: Playwright's sync API allows one at a time, and
-    test_widget_browser starts its own (session-scoped) one."""
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

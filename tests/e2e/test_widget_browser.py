@@ -7,131 +7,24 @@ assistant's language; shared computers (sessionStorage unless the host site sets
 Screenshots (360 px phone and desktop) are written to var/screenshots/."""
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.orm import Session
 
-from api.channel.conversation import record_message, reply_payload
-from api.channel.models import Conversation
-from common.config import REPO_ROOT
 from common.db import make_engine
 from dialogue import i18n
-from dialogue.vocabularies import CUSTOM_TYPES
-from tests.support import chromium
+from tests.e2e.widget_support import (
+    BOT,
+    DESKTOP,
+    EMERGENCY_REPLY,
+    NODE_MODULES,
+    PHONE,
+    SERVICES_REPLY,
+    Page,
+    inject_bot_message,
+)
 
 pytestmark = pytest.mark.stack
 playwright_api = pytest.importorskip("playwright.sync_api")
-
-NODE_MODULES = REPO_ROOT / "node_modules"
-SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}
-BOT = ".gbo-msg-bot .gbo-msg-text"
-
-SERVICE = {
-    "name": "Sociaal Huis <b>Noord</b>",
-    "organisation": {"id": "o1", "name": "OCMW Demo"},
-    "address": {"street": "Kerkstraat 1", "postcode": "1000", "city": "Brussel"},
-    "phones": [{"number": "02 200 00 00", "type": "voice", "description": None}],
-    "opening_hours": {"text": "ma-vr 9-17 u", "weekly": []},
-    "languages": ["nl", "fr"],
-    "open_now": True,
-    "categories": [{"id": 101, "name": "Huisvesting"}],
-    "url": "javascript:window.__pwned=3",
-}
-SERVICES_REPLY = {
-    "text": "Deze dienst kan je helpen:", "custom": {"type": "service_list", "services": [SERVICE]}
-}
-EMERGENCY_REPLY = {
-    "text": "Ben je in gevaar? Bel meteen.",
-    "custom": {"type": "emergency_numbers", "numbers": [
-        {"number": "112", "name": "Noodnummer 112", "description": "Ambulance, brandweer of politie."},
-        {"number": "1813", "name": "Zelfmoordlijn 1813", "description": "Dag en nacht, gratis en anoniem."},
-    ]},
-}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """Closed at the module's end: while Playwright's sync API runs, the main thread has a running event loop,
-    and later tests that use asyncio.run() would fail."""
-    if not (NODE_MODULES / "socket.io-client").exists():
-        pytest.fail("node_modules is missing: run `make install` (npm ci)", pytrace=False)
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def base_url(stack) -> str:
-    return f"http://127.0.0.1:{stack.settings.api_port}"
-
-
-class Page:
-    """A browser page on the demo site, with the page's errors collected."""
-
-    def __init__(self, page, base_url: str) -> None:
-        self.page, self.base_url = page, base_url
-        self.errors: list[str] = []
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("dialog", lambda dialog: (self.errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-
-    def open_demo(self) -> "Page":
-        self.page.goto(self.base_url + "/")
-        self.page.wait_for_selector(".gbo-launcher")
-        return self
-
-    def open_widget(self) -> "Page":
-        self.page.locator(".gbo-launcher").click()
-        self.page.wait_for_selector("#gbo-panel:not([hidden])")
-        return self
-
-    def send(self, text: str) -> None:
-        self.page.locator("#gbo-input").fill(text)
-        self.page.locator("#gbo-input").press("Enter")
-
-    def bot_texts(self, count: int, timeout: float = 30_000) -> list[str]:
-        self.page.locator(BOT).nth(count - 1).wait_for(timeout=timeout)
-        return self.page.locator(BOT).all_inner_texts()
-
-    def saved(self, where: str = "sessionStorage") -> dict | None:
-        """What the widget keeps in the browser (sessionStorage by default, localStorage with data-remember)."""
-        return self.page.evaluate(f"JSON.parse({where}.getItem('gbo-widget:' + location.origin))")
-
-    def conversation_id(self, where: str = "sessionStorage") -> str | None:
-        return (self.saved(where) or {}).get("id")
-
-    def screenshot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-
-
-@pytest.fixture
-def make_page(browser, base_url) -> Iterator:
-    contexts = []
-
-    def make(viewport: dict = DESKTOP, **options) -> Page:
-        context = browser.new_context(viewport=viewport, **options)
-        contexts.append(context)
-        return Page(context.new_page(), base_url)
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def inject_bot_message(stack, conversation_id: str, reply: dict) -> None:
-    """A bot message stored in the transcript as the API stores Rasa's replies (the bot's service
-    search is built elsewhere; this keeps the rendering tests independent of its NLU)."""
-    engine = make_engine(stack.settings.database_url)
-    try:
-        with Session(engine) as session:
-            conversation = session.get(Conversation, conversation_id)
-            record_message(session, conversation, "bot", reply.get("text"), reply_payload(reply))
-    finally:
-        engine.dispose()
-
 
 def greetings() -> set[str]:
     return {i18n.text("utter_greet", lang) for lang in i18n.LANGUAGES}
@@ -280,76 +173,6 @@ def test_forget_clears_a_remembered_conversation_from_the_browser(make_page, bas
     page.page.get_by_text(i18n.text("widget_forgotten", "nl")).wait_for()
     for where in ("sessionStorage", "localStorage"):
         assert old["token"] not in str(page.saved(where)) and old["id"] not in str(page.saved(where))
-
-
-def test_script_payloads_are_rendered_as_text(make_page, stack):
-    page = make_page().open_demo().open_widget()
-    payloads = ['<img src=x onerror="window.__pwned=1">', "<script>window.__pwned=2</script>",
-                '"><svg onload=window.__pwned=4>']
-    for i, payload in enumerate(payloads, start=1):
-        page.send(payload)
-        page.bot_texts(i)
-    inject_bot_message(stack, page.conversation_id(), {"text": "<img src=y onerror=window.__pwned=5>", **{
-        "custom": SERVICES_REPLY["custom"]}})
-    page.page.reload()
-    page.page.locator(".gbo-card").wait_for()
-    log = page.page.locator("#gbo-log")
-    assert page.page.locator(".gbo-msg-citizen .gbo-msg-text").all_inner_texts() == payloads
-    assert log.locator("img, script, svg, b").count() == 0
-    assert "<img src=y onerror=window.__pwned=5>" in log.inner_text()
-    assert "Sociaal Huis <b>Noord</b>" in page.page.locator(".gbo-card-title").inner_text()
-    assert page.page.locator(".gbo-card-title a").count() == 0  # a javascript: URL is not made a link
-    assert page.page.evaluate("window.__pwned") is None
-    assert page.errors == []
-
-
-def test_service_cards_and_emergency_numbers(make_page, stack):
-    page = make_page().open_demo().open_widget()
-    page.send("hallo")
-    page.bot_texts(1)
-    inject_bot_message(stack, page.conversation_id(), EMERGENCY_REPLY)
-    inject_bot_message(stack, page.conversation_id(), SERVICES_REPLY)
-    page.page.reload()
-    card = page.page.locator(".gbo-card")
-    card.wait_for()
-    assert card.locator(".gbo-card-org").inner_text() == "OCMW Demo"
-    assert "Kerkstraat 1, 1000 Brussel" in card.inner_text()
-    assert card.get_by_role("link", name="02 200 00 00").get_attribute("href") == "tel:022000000"
-    assert "ma-vr 9-17 u" in card.inner_text() and "NL, FR" in card.inner_text()
-    assert card.locator(".gbo-badge-open").inner_text() == i18n.text("widget_open_now", "nl")
-    assert "Huisvesting" in card.inner_text()
-    emergency = page.page.get_by_role("alert")
-    assert emergency.get_by_role("heading").inner_text() == i18n.text("widget_emergency", "nl")
-    assert emergency.locator("a[href='tel:112']").is_visible()
-    assert emergency.locator("a[href='tel:1813']").is_visible()
-    page.screenshot("desktop-cards")
-
-
-def test_the_widget_draws_by_exact_custom_type(make_page, stack):
-    """A lookup table keyed by the exact custom.type of the vocabulary: a type it does not know (here one
-    that merely contains "service" or "emergency") shows its text alone, never a card or the numbers."""
-    page = make_page().open_demo().open_widget()
-    page.send("hallo")
-    page.bot_texts(1)
-    drawn = page.page.evaluate("window.GboWidget.customTypes")
-    assert {"emergency_numbers", "service_list", "handover_callback_offer", "assistant_slow"} <= set(drawn)
-    assert set(drawn) <= set(CUSTOM_TYPES)
-    inject_bot_message(stack, page.conversation_id(), {
-        "text": "Een nieuw soort bericht.", "custom": {**SERVICES_REPLY["custom"], "type": "service_list_preview"}})
-    inject_bot_message(stack, page.conversation_id(), {
-        "text": "Nog een.", "custom": {**EMERGENCY_REPLY["custom"], "type": "my_emergency_numbers"}})
-    inject_bot_message(stack, page.conversation_id(), SERVICES_REPLY)
-    page.page.reload()
-    page.page.locator(".gbo-card").wait_for()
-    assert page.page.locator(".gbo-card").count() == 1  # from service_list only
-    assert page.page.locator(".gbo-emergency").count() == 0
-    assert {"Een nieuw soort bericht.", "Nog een."} <= set(page.page.locator(BOT).all_inner_texts())
-    # The one script tag of the host page brought the widget's other parts along.
-    for name in ("gbo-widget-messages.js", "gbo-widget-socket.js"):
-        assert page.page.locator(f"script[src$='/widget/{name}']").count() == 1
-    for name in ("gbo-widget.css", "gbo-widget-messages.css"):
-        assert page.page.locator(f"link[href$='/widget/{name}']").count() == 1
-    assert page.errors == []
 
 
 def test_live_bot_service_cards_and_crisis_numbers(make_page):
