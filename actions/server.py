@@ -44,9 +44,16 @@ def main() -> None:
     executor.register_package(args.actions)
     # The personal-data scrubber (French name model) loads in seconds: load it before serving, so the
     # first knelpunt of a citizen does not wait for it (actions run on the server's event loop).
+    # The rule pipelines and the need matcher too: a citizen's first message would otherwise build them.
+    from dialogue import intake
+    from dialogue.language import SUPPORTED
     from dialogue.scrubbing import warm_up
+    from dialogue.understanding import understand
 
     warm_up()
+    for lang in SUPPORTED:
+        understand("warm-up", lang)
+    intake.analyse_need("warm-up", "nl")
     # Rasa's endpoints file: the tracer reads its `tracing` section (none configured here).
     endpoints = Path(__file__).resolve().parents[1] / "bot" / "endpoints.yml"
     app = create_app_for_serve(executor, cors_origins=[], endpoints=str(endpoints))

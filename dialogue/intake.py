@@ -12,7 +12,7 @@ import yaml
 from dialogue import i18n
 from dialogue.understanding import Understanding, understand
 from kb.geo import PlaceMatch, find_place_in_text, resolve_place
-from kb.matching import CategoryMatch, is_confident, match_needs
+from kb.matching import CategoryMatch, is_confident, match_needs, prepare_queries
 from kb.taxonomy import categories as taxonomy
 
 # Scores belong to the matcher: this module only uses its contract (match_needs, is_confident),
@@ -48,16 +48,17 @@ def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
+def _need_clauses(text: str) -> list[str]:
+    """The clauses long enough to name a need of their own ("ik woon in Laken" says where, not what)."""
+    return [clause for clause in CLAUSE_SPLIT.split(text)
+            if len(clause.split()) >= MIN_CLAUSE_WORDS and not _is_place_clause(clause)]
+
+
 def _distinct_needs(text: str, lang: str) -> list[list[CategoryMatch]]:
     """One list of matches per clause that names a need of its own (not one already found)."""
     needs: list[list[CategoryMatch]] = []
     seen: set[int] = set()
-    for clause in CLAUSE_SPLIT.split(text):
-        words = clause.split()
-        if len(words) < MIN_CLAUSE_WORDS:
-            continue
-        if _is_place_clause(clause):
-            continue  # "ik woon in Laken" says where, not what
+    for clause in _need_clauses(text):
         # only a clause whose match is sure names a need of its own: below that, "several needs" was
         # mostly a wrong guess (bench/intake_success.py), and the whole text is asked back instead
         matches = match_needs(clause, lang, limit=3)
@@ -82,6 +83,8 @@ def _without_place_clauses(text: str) -> str:
 def analyse_need(text: str, lang: str) -> NeedAnalysis:
     understanding = understand(text, lang)
     need_text = _without_place_clauses(_without_spans(text, understanding.context_spans))
+    if need_text.strip():
+        prepare_queries([need_text, *_need_clauses(need_text)])  # one call to the encoder for the turn
     whole = match_needs(need_text, lang, limit=MAX_CANDIDATES) if need_text.strip() else []
     needs = _distinct_needs(need_text, lang)
     categories: list[CategoryMatch] = []

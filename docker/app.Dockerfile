@@ -11,6 +11,8 @@ WORKDIR /app
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/app
 COPY requirements/app.lock requirements/app.lock
 RUN pip install --no-cache-dir -r requirements/app.lock
+COPY common common
+COPY dialogue dialogue
 COPY api api
 COPY kb kb
 COPY actions actions

@@ -7,7 +7,7 @@ RUN pip install --no-cache-dir -r requirements/rasa.lock
 # bot/ holds the custom NLU components (bot/components/) that bot/config.yml names; run from /app so Rasa finds them.
 COPY bot bot
 COPY nlu_data nlu_data
-COPY api/__init__.py dialogue/i18n.py api/
+COPY dialogue/__init__.py dialogue/i18n.py dialogue/
 COPY scripts/build_domain.py scripts/build_domain.py
 RUN python scripts/build_domain.py build/domain \
  && rasa train --config bot/config.yml --domain build/domain --data bot/data nlu_data \

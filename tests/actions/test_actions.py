@@ -2,13 +2,9 @@
 
 import asyncio
 
-from actions.actions import (
-    ActionAnalyseNeed,
-    ActionHandleMisunderstanding,
-    ActionReadMessage,
-    ActionRequestHandover,
-    ValidateNeedForm,
-)
+from actions.every_message import ActionHandleMisunderstanding, ActionReadMessage
+from actions.need import ActionAnalyseNeed, ValidateNeedForm
+from actions.person_and_signals import ActionRequestHandover
 
 
 def _slots(events) -> dict:

@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from actions import actions as a
+from actions import need, person_and_signals
 from dialogue import intake
 
 CHOOSE_35 = '/choose_category{"category_id": 35}'
@@ -25,7 +25,8 @@ def _followups(events) -> list[str]:
 def recorded(monkeypatch):
     """Signals the actions would record, instead of a database."""
     calls: list[dict] = []
-    monkeypatch.setattr(a, "_signal", lambda **fields: calls.append(fields))
+    for module in (need, person_and_signals):
+        monkeypatch.setattr(module, "note_signal", lambda **fields: calls.append(fields))
     return calls
 
 
@@ -33,8 +34,8 @@ def recorded(monkeypatch):
 def directory(monkeypatch):
     """The answer search_services gives, set per test; no database."""
     answer = {"services": [], "categories": [], "place": None, "reach": "none", "nearest_km": None}
-    monkeypatch.setattr(a, "get_sessionmaker", lambda: lambda: contextlib.nullcontext())
-    monkeypatch.setattr(a, "search_services", lambda session, **kwargs: answer)
+    monkeypatch.setattr(need, "get_sessionmaker", lambda: lambda: contextlib.nullcontext())
+    monkeypatch.setattr(need, "search_services", lambda session, **kwargs: answer)
     return answer
 
 
@@ -50,7 +51,7 @@ FORM_SLOTS = ["need_choice", "commune", "target_group", "age"]
 ])
 def test_the_category_is_asked_only_when_the_match_is_unsure(tracker_for, dispatcher, slots, expected):
     tracker = tracker_for("x", slots=slots)
-    assert asyncio.run(a.ValidateNeedForm().required_slots(FORM_SLOTS, dispatcher, tracker, {})) == expected
+    assert asyncio.run(need.ValidateNeedForm().required_slots(FORM_SLOTS, dispatcher, tracker, {})) == expected
 
 
 def test_unsure_analysis_offers_candidates_and_accepts_nothing(monkeypatch, tracker_for, dispatcher):
@@ -58,7 +59,7 @@ def test_unsure_analysis_offers_candidates_and_accepts_nothing(monkeypatch, trac
     monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: unsure[:limit])
     monkeypatch.setattr(intake, "is_confident", lambda matches: False)
     tracker = tracker_for("iets met thuis", slots={"need_choice": "35", "need_accepted": True})
-    slots = _slots(a.ActionAnalyseNeed().run(dispatcher, tracker, {}))
+    slots = _slots(need.ActionAnalyseNeed().run(dispatcher, tracker, {}))
     assert slots["need_categories"] == [] and slots["need_candidates"] == [35, 62]
     assert slots["need_accepted"] is False and slots["need_choice"] is None
 
@@ -86,7 +87,7 @@ def test_where_the_citizen_lives_is_not_matched_as_a_need(monkeypatch):
 def test_the_question_offers_the_candidates_as_buttons_in_the_citizens_language(
         tracker_for, dispatcher, lang, title, other):
     tracker = tracker_for("x", slots={"language": lang, "need_candidates": [35, 62]})
-    a.ActionAskNeedChoice().run(dispatcher, tracker, {})
+    need.ActionAskNeedChoice().run(dispatcher, tracker, {})
     [message] = dispatcher.messages
     assert message["response"] == "utter_ask_need_choice"
     buttons = message["buttons"]
@@ -105,14 +106,14 @@ def test_a_category_without_an_english_name_falls_back_to_dutch_and_french():
 def test_a_button_chooses_the_category_and_accepts_it(tracker_for, dispatcher):
     tracker = tracker_for(CHOOSE_35, intent="choose_category", slots={"need_candidates": [35, 62]},
                           entities=[{"entity": "category_id", "value": 35}])
-    result = a.ValidateNeedForm().validate_need_choice(35, dispatcher, tracker, {})
+    result = need.ValidateNeedForm().validate_need_choice(35, dispatcher, tracker, {})
     assert result == {"need_choice": "35", "need_categories": [35], "need_accepted": True, "need_candidates": None}
 
 
 def test_digits_typed_by_the_citizen_are_not_a_button(monkeypatch, tracker_for, dispatcher):
     monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: [])
     tracker = tracker_for("35", intent="describe_need", slots={"need_candidates": [35, 62]})
-    result = a.ValidateNeedForm().validate_need_choice("35", dispatcher, tracker, {})
+    result = need.ValidateNeedForm().validate_need_choice("35", dispatcher, tracker, {})
     assert result["need_choice"] is None and not result.get("need_categories")
     assert dispatcher.messages[0]["response"] == "utter_need_not_understood"
     assert "need_candidates" not in result  # the same buttons are asked again
@@ -121,21 +122,21 @@ def test_digits_typed_by_the_citizen_are_not_a_button(monkeypatch, tracker_for, 
 def test_an_unknown_category_id_is_refused(tracker_for, dispatcher):
     tracker = tracker_for('/choose_category{"category_id": 999999}', intent="choose_category",
                           entities=[{"entity": "category_id", "value": 999999}])
-    events = a.ActionChooseCategory().run(dispatcher, tracker, {})
+    events = need.ActionChooseCategory().run(dispatcher, tracker, {})
     assert _slots(events) == {"need_choice": None}
     assert dispatcher.messages[0]["response"] == "utter_need_not_understood"
 
 
 def test_a_button_outside_the_question_sets_the_accepted_need(tracker_for, dispatcher):
     tracker = tracker_for(CHOOSE_35, intent="choose_category", entities=[{"entity": "category_id", "value": "35"}])
-    slots = _slots(a.ActionChooseCategory().run(dispatcher, tracker, {}))
+    slots = _slots(need.ActionChooseCategory().run(dispatcher, tracker, {}))
     assert slots["need_categories"] == [35] and slots["need_accepted"] is True
 
 
 def test_something_else_forgets_the_category(tracker_for, dispatcher):
     tracker = tracker_for("/service_something_else", intent="service_something_else",
                           slots={"need_categories": [35], "need_accepted": True, "no_result_count": 0})
-    slots = _slots(a.ActionSomethingElse().run(dispatcher, tracker, {}))
+    slots = _slots(need.ActionSomethingElse().run(dispatcher, tracker, {}))
     assert slots["need_categories"] is None and slots["need_accepted"] is False and slots["need_candidates"] is None
     assert dispatcher.messages[0]["response"] == "utter_ask_describe_again"
 
@@ -147,7 +148,7 @@ def test_nothing_found_for_a_match_nobody_confirmed_asks_and_records_nothing(tra
                                                                              directory):
     tracker = tracker_for("x", slots={"language": "nl", "need_categories": [924], "need_accepted": False,
                                       "commune": "21010", "postcode": "1090"})
-    events = a.ActionProposeServices().run(dispatcher, tracker, {})
+    events = need.ActionProposeServices().run(dispatcher, tracker, {})
     assert recorded == []
     [message] = dispatcher.messages
     assert message["response"] == "utter_confirm_need_missing"
@@ -160,7 +161,7 @@ def test_nothing_found_in_the_region_for_a_chosen_category_is_an_unmet_need(trac
                                                                              directory):
     tracker = tracker_for(CHOOSE_35, intent="choose_category", slots={
         "language": "fr", "need_categories": [924], "need_accepted": True, "commune": "21010", "postcode": "1090"})
-    a.ActionProposeServices().run(dispatcher, tracker, {})
+    need.ActionProposeServices().run(dispatcher, tracker, {})
     [signal] = recorded
     assert signal["signal_type"] == "unmet_need" and signal["category_ids"] == [924]
     assert signal["commune"] == "21010" and signal["language"] == "fr"
@@ -171,7 +172,7 @@ def test_services_found_farther_say_how_far(tracker_for, dispatcher, recorded, d
     directory.update(services=[{"id": "s1"}], reach="region", nearest_km=3.4)
     tracker = tracker_for("x", slots={"language": "nl", "need_categories": [458], "need_accepted": True,
                                       "commune": "21015", "postcode": "1030"})
-    a.ActionProposeServices().run(dispatcher, tracker, {})
+    need.ActionProposeServices().run(dispatcher, tracker, {})
     [message] = dispatcher.messages
     assert message["response"] == "utter_services_found_farther" and message["km"] == "3,4"
     assert message["place"] == "Schaarbeek" and message["custom"]["reach"] == "region"
@@ -181,7 +182,7 @@ def test_services_found_farther_say_how_far(tracker_for, dispatcher, recorded, d
 def test_a_need_the_model_took_for_a_barrier_is_no_knelpunt(tracker_for, dispatcher, recorded):
     tracker = tracker_for("wij gaan uit elkaar, wat zijn mijn rechten", intent="report_barrier",
                           slots={"language": "nl"})
-    events = a.ActionRecordBarrier().run(dispatcher, tracker, {})
+    events = person_and_signals.ActionRecordBarrier().run(dispatcher, tracker, {})
     assert recorded == []
     assert _followups(events) == ["need_form"] or dispatcher.messages[0]["response"] == "utter_need_not_understood"
 
@@ -189,7 +190,7 @@ def test_a_need_the_model_took_for_a_barrier_is_no_knelpunt(tracker_for, dispatc
 def test_a_reported_barrier_is_a_knelpunt(tracker_for, dispatcher, recorded):
     tracker = tracker_for("de kinesist is veel te duur, ik kan dat niet betalen", intent="report_barrier",
                           slots={"language": "nl"})
-    a.ActionRecordBarrier().run(dispatcher, tracker, {})
+    person_and_signals.ActionRecordBarrier().run(dispatcher, tracker, {})
     [signal] = recorded
     assert signal["signal_type"] == "knelpunt" and signal["barrier"] == "cost"
     assert dispatcher.messages[0]["response"] == "utter_barrier_noted"
