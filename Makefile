@@ -117,7 +117,7 @@ test:
 	@$(STEP) validate $(MAKE) --no-print-directory validate
 	@$(STEP) story-test $(MAKE) --no-print-directory story-test
 	@$(STEP) nlu-test $(MAKE) --no-print-directory nlu-test
-	@$(STEP) pytest $(APP_PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	@$(STEP) pytest $(APP_PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 	@echo "where the time went:" && cat build/test-times.txt
 
 bench: install train

@@ -201,6 +201,8 @@ def test_axe_finds_no_serious_or_critical_violation(browser, server):
     page.fill("#password", PASSWORD)
     page.click("#login-button")
     page.wait_for_url(f"{server['base_url']}/kaart/")
+    # The screen is ready once its review queue is drawn; Enter before that would submit the bare form.
+    page.wait_for_selector("#queue li")
     page.fill("#q", "Buurthuis")
     page.press("#q", "Enter")
     page.locator("#results button").first.click()
