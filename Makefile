@@ -107,7 +107,8 @@ nlu-test: $(MODEL)
 
 # Each step timed; where the time went is printed at the end (build/test-times.txt).
 STEP = scripts/timed-step.sh build/test-times.txt
-# Two pytest workers: the stack tests on one, the rest on the other (tests/conftest.py).
+# Two pytest workers, a whole test file at a time (--dist loadfile): a file's tests share module-scoped
+# servers and some build on the test before them.
 PYTEST_WORKERS ?= 2
 test:
 	@mkdir -p build && rm -f build/test-times.txt
@@ -117,7 +118,7 @@ test:
 	@$(STEP) validate $(MAKE) --no-print-directory validate
 	@$(STEP) story-test $(MAKE) --no-print-directory story-test
 	@$(STEP) nlu-test $(MAKE) --no-print-directory nlu-test
-	@$(STEP) pytest $(APP_PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
+	@$(STEP) pytest $(APP_PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 	@echo "where the time went:" && cat build/test-times.txt
 
 bench: install train

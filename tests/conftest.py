@@ -105,15 +105,3 @@ def client(db_session: Session, monkeypatch: pytest.MonkeyPatch):
     app.dependency_overrides[get_session] = lambda: db_session
     with TestClient(app) as test_client:
         yield test_client
-
-
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs pytest on two workers (pytest-xdist, --dist loadgroup). Every test on the real stack
-    goes to one group, so the machine runs one stack at a time (each is Rasa + action server + API); the
-    other tests are grouped by module, because a module's tests share module-scoped servers and some build
-    on what the test before them did."""
-    for item in items:
-        group = "stack" if item.get_closest_marker("stack") is not None else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
