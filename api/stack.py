@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from api.core.migrate import upgrade_to_head
-from common.config import REPO_ROOT, ConfigError, Settings
+from common.config import REPO_ROOT, ConfigError, Settings, load_settings
 
 DEFAULT_RASA = REPO_ROOT / ".venvs" / "rasa" / "bin" / "rasa"
 FIRST_RESTART_DELAY_SECONDS = 1.0
@@ -140,20 +140,37 @@ class Stack:
                     "--proxy-headers", "--forwarded-allow-ips", s.forwarded_allow_ips],
         }
 
-    def start(self) -> None:
+    def rasa_names(self) -> list[str]:
+        return [name for name in self.commands() if name.startswith("rasa")]
+
+    def start(self) -> float:
+        """Start everything; returns the seconds the preparation took (migrations, demo directory).
+
+        Rasa needs nothing the preparation makes (its tracker store is its own), so it starts first and
+        loads its model, the longest step, meanwhile; the action server and the API read the directory,
+        so they start once it is ready."""
         self.check_files()
         self.check_ports()
-        self.migrate()
-        self.load_demo_directory()
-        self.launch()
+        self.launch(self.rasa_names())
+        began = time.monotonic()
+        try:
+            self.migrate()
+            self.load_demo_directory()
+        except BaseException:
+            self.stop()
+            raise
+        prepared = time.monotonic() - began
+        self.launch([name for name in self.commands() if name not in self.rasa_names()])
+        return prepared
 
-    def launch(self) -> None:
-        """Start the three processes at once: they load in parallel (Rasa's model takes the longest)."""
+    def launch(self, names: list[str] | None = None) -> None:
+        """Start these processes (default: all) at once: they load in parallel."""
         self.settings.rasa_tracker_sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        if self.settings.rasa_workers > 1:
+        names = list(self.commands()) if names is None else names
+        if self.settings.rasa_workers > 1 and any(name.startswith("rasa") for name in names):
             _shared_sqlite(self.settings.rasa_tracker_sqlite_path)
-        for name in self.commands():
+        for name in names:
             self.start_process(name)
 
     def start_process(self, name: str) -> None:
@@ -265,6 +282,30 @@ class Stack:
             self.stop_process(name)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def scratch_settings(directory: Path, **overrides) -> Settings:
+    """Settings of a throwaway stack (tests, benchmarks): free ports, the trained model, every file under
+    `directory`; `overrides` are further settings."""
+    ports = {name: free_port() for name in ("api", "rasa", "actions")}
+    return load_settings(**{
+        "gbo_env": "test",
+        "database_url": f"sqlite:///{directory / 'gbo.sqlite3'}",
+        "api_port": ports["api"],
+        "rasa_port": ports["rasa"],
+        "rasa_url": f"http://127.0.0.1:{ports['rasa']}",
+        "action_server_port": ports["actions"],
+        "action_server_url": f"http://127.0.0.1:{ports['actions']}",
+        "rasa_tracker_sqlite_path": directory / "tracker.sqlite3",
+        "rasa_model_path": REPO_ROOT / "models" / "gbo.tar.gz",
+        **overrides,
+    })
+
+
 def _shared_sqlite(path: Path) -> None:
     """Several Rasa processes write the embedded tracker file: WAL lets readers go on during a write (the
     mode is stored in the file). Each conversation stays with one process, so no turn is interleaved."""
@@ -293,14 +334,10 @@ def run_forever(stack: Stack) -> int:
     stack.say = say
     try:
         begun = time.monotonic()
-        stack.check_files()
-        stack.check_ports()
-        stack.migrate()
-        stack.load_demo_directory()
-        prepared = time.monotonic()
-        print(f"prepared in {prepared - begun:.1f} s (database migrations, demo sociale kaart)", flush=True)
-        stack.launch()
-        print("starting Rasa, the action server and the API at once (logs in var/log/) ...", flush=True)
+        print("starting Rasa, then the action server and the API (logs in var/log/) ...", flush=True)
+        prepared = stack.start()
+        print(f"prepared in {prepared:.1f} s while Rasa loads (database migrations, demo sociale kaart)",
+              flush=True)
         stack.wait_until_healthy(report=True)
         print(f"ready in {time.monotonic() - begun:.0f} s: open {stack.settings.base_url}/ "
               f"(health: {stack.settings.base_url}/healthz). Ctrl-C stops all three.", flush=True)

@@ -21,12 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.accounts.service import add_user  # noqa: E402
 from api.core.security import create_access_token  # noqa: E402
-from api.stack import Stack  # noqa: E402
-from common.config import REPO_ROOT, load_settings  # noqa: E402
+from api.stack import Stack, scratch_settings  # noqa: E402
+from common.config import REPO_ROOT  # noqa: E402
 from common.db import make_engine  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import free_port  # noqa: E402
 
 LIMIT = 5000
 
@@ -98,14 +95,8 @@ def main() -> int:
         print("no trained model: run `make train` first")
         return 1
     with tempfile.TemporaryDirectory(prefix="gbo-crafted-") as tmp:
-        ports = {name: free_port() for name in ("api", "rasa", "actions")}
-        settings = load_settings(
-            gbo_env="development", database_url=f"sqlite:///{tmp}/gbo.sqlite3",
-            api_port=ports["api"], rasa_port=ports["rasa"], rasa_url=f"http://127.0.0.1:{ports['rasa']}",
-            action_server_port=ports["actions"], action_server_url=f"http://127.0.0.1:{ports['actions']}",
-            rasa_tracker_sqlite_path=Path(tmp) / "tracker.sqlite3", rasa_model_path=model,
-            rate_limit_per_conversation=1_000, retention_interval_seconds=0,
-        )
+        settings = scratch_settings(Path(tmp), gbo_env="development", rate_limit_per_conversation=1_000,
+                                    retention_interval_seconds=0)
         stack = Stack(settings, log_dir=Path(tmp) / "log")
         try:
             stack.start()

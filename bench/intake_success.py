@@ -21,7 +21,6 @@ Usage: .venvs/app/bin/python bench/intake_success.py [--url URL] [--limit N] [--
 import argparse
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api import i18n  # noqa: E402
+from dialogue import i18n  # noqa: E402
 
 NEEDS_DEV = Path(os.environ.get("NEEDS_DEV", "/work/shared/data/needs-dev.jsonl"))
 OWN = ROOT / "tests" / "data" / "needs_eval.jsonl"
@@ -144,38 +143,18 @@ def run_one(base_url: str, item: dict) -> dict:
         return result
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_stack(tmp: Path):
-    from api.stack import Stack
-    from common.config import REPO_ROOT, load_settings
+    from api.stack import Stack, scratch_settings
+    from common.config import REPO_ROOT
 
-    model = REPO_ROOT / "models" / "gbo.tar.gz"
-    if not model.exists():
+    if not (REPO_ROOT / "models" / "gbo.tar.gz").exists():
         sys.exit("no trained Rasa model: run `make train` first")
-    api_port, rasa_port, action_port = _free_port(), _free_port(), _free_port()
-    settings = load_settings(
-        gbo_env="test",
-        database_url=f"sqlite:///{tmp / 'gbo.sqlite3'}",
-        api_port=api_port,
-        rasa_port=rasa_port,
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-        action_server_port=action_port,
-        action_server_url=f"http://127.0.0.1:{action_port}",
-        rasa_tracker_sqlite_path=tmp / "tracker.sqlite3",
-        rasa_model_path=model,
-        rasa_timeout_seconds=60,
-        rate_limit_per_ip=1_000_000,
-        rate_limit_per_conversation=1_000,
-    )
+    settings = scratch_settings(tmp, rasa_timeout_seconds=60, rate_limit_per_ip=1_000_000,
+                                rate_limit_per_conversation=1_000)
     stack = Stack(settings, log_dir=tmp / "log")
     stack.start()
     stack.wait_until_healthy(timeout_seconds=600)
-    return stack, f"http://127.0.0.1:{api_port}"
+    return stack, f"http://127.0.0.1:{settings.api_port}"
 
 
 def main() -> int:

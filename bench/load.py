@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -29,18 +28,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from api.stack import Stack  # noqa: E402
-from common.config import REPO_ROOT, load_settings  # noqa: E402
+from api.stack import Stack, scratch_settings  # noqa: E402
+from common.config import REPO_ROOT  # noqa: E402
 
 NEEDS = Path("/work/shared/data/needs-dev.jsonl")
 COMMUNES = ["Schaerbeek", "Anderlecht", "Ixelles", "Jette", "Molenbeek", "Uccle", "Etterbeek", "Forest"]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def need_texts() -> list[str]:
@@ -58,6 +51,7 @@ class Run:
     name: str
     latencies: list[float] = field(default_factory=list)
     fallbacks: int = 0
+    silent: list[str] = field(default_factory=list)  # messages answered with nothing or the fallback
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -122,6 +116,10 @@ async def _conversation(client: httpx.AsyncClient, run: Run, texts: list[str], t
             run.latencies.append(elapsed)
             if any((r.get("custom") or {}).get("type") == "assistant_unavailable" for r in replies):
                 run.fallbacks += 1
+            # Through the API an empty reply is normal once a conversation is handed over to a worker.
+            if (not replies and not through_api) or any(
+                    (r.get("custom") or {}).get("type") == "assistant_unavailable" for r in replies):
+                run.silent.append(f"{j}: {message[:60]}")
         except httpx.HTTPError as exc:
             run.errors.append(type(exc).__name__)
 
@@ -151,6 +149,19 @@ def report_processes(name: str, before: dict, after: dict, messages: int) -> Non
     print(f"  {name} processes: " + "; ".join(parts) + f"; all together {total:.0f} MB")
 
 
+def print_fallback_reasons(log_dir: Path) -> None:
+    """Why the API answered "unavailable", from its log (each fallback logs one reason)."""
+    log = log_dir / "api.log"
+    reasons: dict[str, int] = {}
+    if log.exists():
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if "assistant unavailable for a message:" in line:
+                reason = line.split("assistant unavailable for a message:", 1)[1].strip()
+                reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        print(f"  fallback reason: {reason} x {count}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=20)
@@ -162,15 +173,10 @@ def main() -> int:
         print("no trained model: run `make train` first")
         return 1
     with tempfile.TemporaryDirectory(prefix="gbo-load-") as tmp:
-        ports = {name: free_port() for name in ("api", "rasa", "actions")}
         overrides = {"rasa_workers": args.rasa_workers} if args.rasa_workers else {}
-        settings = load_settings(
-            gbo_env="development", database_url=f"sqlite:///{tmp}/gbo.sqlite3",
-            api_port=ports["api"], rasa_port=ports["rasa"], rasa_url=f"http://127.0.0.1:{ports['rasa']}",
-            action_server_port=ports["actions"], action_server_url=f"http://127.0.0.1:{ports['actions']}",
-            rasa_tracker_sqlite_path=Path(tmp) / "tracker.sqlite3", rasa_model_path=model,
-            rate_limit_per_ip=1_000_000, rate_limit_per_conversation=1_000, retention_interval_seconds=0,
-            **overrides,
+        settings = scratch_settings(
+            Path(tmp), gbo_env="development", rate_limit_per_ip=1_000_000, rate_limit_per_conversation=1_000,
+            retention_interval_seconds=0, **overrides,
         )
         stack = Stack(settings, log_dir=Path(tmp) / "log")
         began = time.monotonic()
@@ -187,9 +193,12 @@ def main() -> int:
                 run = asyncio.run(load(stack, name, through_api, args.conversations, args.messages))
                 print(f"{run.line()} (load average {os.getloadavg()[0]:.1f})")
                 report_processes(name, before, snapshot(stack), len(run.latencies))
+                for message in run.silent:
+                    print(f"  no answer or the fallback to message {message!r}")
                 results.append(run)
             api_run, rasa_run = results
             print(f"API p95 / bare Rasa p95 = {api_run.p95() / rasa_run.p95():.2f}")
+            print_fallback_reasons(stack.log_dir)
         finally:
             stack.stop()
     return 0

@@ -120,9 +120,17 @@ def place_answer(text: str) -> PlaceMatch:
     return place if place.status != "unknown" else find_place_in_text(text)
 
 
-def age_band(age: float | None) -> str | None:
-    """The signal age band of an age in years (bands of dialogue.signal_models.AGE_BANDS)."""
-    if age is None:
+def age_band(age: float | str | None) -> str | None:
+    """The signal age band of an age in years (bands of dialogue.signal_models.AGE_BANDS).
+
+    Rasa fills the float `age` slot from the entity's text ("17") without converting it, so text is
+    accepted too; anything that is not a plausible age gives no band.
+    """
+    try:
+        age = float(str(age).strip().replace(",", ".")) if age is not None else None
+    except ValueError:
+        return None
+    if age is None or not 0 <= age < 130:
         return None
     for upper, band in ((17, "0-17"), (29, "18-29"), (44, "30-44"), (64, "45-64"), (79, "65-79")):
         if age <= upper:

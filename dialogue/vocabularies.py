@@ -136,23 +136,29 @@ ENDINGS = tuple(Ending)
 CUSTOM_TYPES = tuple(CustomType)
 
 
+# The name the browser reads each vocabulary under (GET /api/vocabularies), in the order it is served.
+_SERVED: dict[str, type[StrEnum]] = {
+    "roles": Role,
+    "signal_types": SignalType,
+    "signal_sources": SignalSource,
+    "barriers": Barrier,
+    "age_bands": AgeBand,
+    "signal_statuses": SignalStatus,
+    "languages": Language,
+    "authors": Author,
+    "case_statuses": CaseStatus,
+    "urgencies": Urgency,
+    "contact_channels": ContactChannel,
+    "outcomes": Outcome,
+    "endings": Ending,
+    "custom_types": CustomType,
+}
+
+
 def as_json() -> dict[str, list[str]]:
     """The vocabularies the browser screens and the widget read (GET /api/vocabularies)."""
     return {
-        "roles": [str(v) for v in Role],
-        "signal_types": [str(v) for v in SignalType],
-        "signal_sources": [str(v) for v in SignalSource],
-        "barriers": [str(v) for v in Barrier],
-        "age_bands": [str(v) for v in AgeBand],
-        "signal_statuses": [str(v) for v in SignalStatus],
-        "languages": [str(v) for v in Language],
-        "authors": [str(v) for v in Author],
-        "case_statuses": [str(v) for v in CaseStatus],
-        "urgencies": [str(v) for v in Urgency],
-        "contact_channels": [str(v) for v in ContactChannel],
-        "outcomes": [str(v) for v in Outcome],
-        "endings": [str(v) for v in Ending],
-        "custom_types": [str(v) for v in CustomType],
+        **{name: [str(v) for v in vocabulary] for name, vocabulary in _SERVED.items()},
         # the sociale kaart's own vocabularies (kb.editing), for the kaart screen
         "service_statuses": list(SERVICE_STATUSES),
         "review_reasons": list(REVIEW_REASONS),

@@ -165,9 +165,13 @@ def cmd_reindex(_args: argparse.Namespace) -> int:
 
 
 def cmd_load_demo(args: argparse.Namespace) -> int:
-    from kb.demo import load_demo
-
     with _session() as session:
+        # Checked before importing kb.demo, whose language tools take seconds to import (`make run`).
+        if args.if_empty and session.scalar(select(func.count()).select_from(m.Service)):
+            print("demo directory: not loaded (the directory already has services)")
+            return 0
+        from kb.demo import load_demo
+
         n = load_demo(session, if_empty=args.if_empty)
         session.commit()
     if n == 0 and args.if_empty:

@@ -13,6 +13,7 @@ router = APIRouter(prefix="/hsds", tags=["HSDS 3.0"])
 
 Lang = Annotated[str, Query(pattern="^(nl|fr)$", description="language of the HSDS text fields (extension)")]
 Search = Annotated[str | None, Query(max_length=200, description="full text search")]
+Id = Annotated[str | None, Query(max_length=64)]
 
 
 def paging(
@@ -31,31 +32,31 @@ def api_meta(request: Request) -> dict:
     return hsds_api.meta(str(request.base_url).rstrip("/"))
 
 
+def service_filters(
+    search: Search = None,
+    taxonomy_term_id: Id = None,
+    taxonomy_id: Id = None,
+    organization_id: Id = None,
+    modified_after: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict:
+    """The filters /services and /service_at_locations share, as keyword arguments of kb.hsds_api."""
+    return {
+        "search": search,
+        "taxonomy_term_id": taxonomy_term_id,
+        "taxonomy_id": taxonomy_id,
+        "organization_id": organization_id,
+        "modified_after": modified_after,
+    }
+
+
+ServiceFilters = Annotated[dict, Depends(service_filters)]
+
+
 @router.get("/services", response_model=HsdsPage)
 def services(
-    session: SessionDep,
-    p: Page,
-    search: Search = None,
-    lang: Lang = "nl",
-    taxonomy_term_id: Annotated[str | None, Query(max_length=64)] = None,
-    taxonomy_id: Annotated[str | None, Query(max_length=64)] = None,
-    organization_id: Annotated[str | None, Query(max_length=64)] = None,
-    modified_after: Annotated[str | None, Query(max_length=40)] = None,
-    minimal: bool = False,
-    full: bool = False,
+    session: SessionDep, p: Page, filters: ServiceFilters, lang: Lang = "nl", minimal: bool = False, full: bool = False
 ) -> dict:
-    return hsds_api.list_services(
-        session,
-        p,
-        lang,
-        search=search,
-        taxonomy_term_id=taxonomy_term_id,
-        taxonomy_id=taxonomy_id,
-        organization_id=organization_id,
-        modified_after=modified_after,
-        minimal=minimal,
-        full=full,
-    )
+    return hsds_api.list_services(session, p, lang, **filters, minimal=minimal, full=full)
 
 
 @router.get("/services/{service_id}", response_model=HsdsDocument)
@@ -67,28 +68,14 @@ def service(session: SessionDep, service_id: str, lang: Lang = "nl") -> dict:
 def service_at_locations(
     session: SessionDep,
     p: Page,
-    search: Search = None,
+    filters: ServiceFilters,
     lang: Lang = "nl",
-    taxonomy_term_id: Annotated[str | None, Query(max_length=64)] = None,
-    taxonomy_id: Annotated[str | None, Query(max_length=64)] = None,
-    organization_id: Annotated[str | None, Query(max_length=64)] = None,
-    modified_after: Annotated[str | None, Query(max_length=40)] = None,
     postcode: Annotated[str | None, Query(max_length=20)] = None,
     proximity: Annotated[str | None, Query(max_length=20, description="metres from the postcode's centre")] = None,
     full: bool = False,
 ) -> dict:
     return hsds_api.list_service_at_locations(
-        session,
-        p,
-        lang,
-        search=search,
-        taxonomy_term_id=taxonomy_term_id,
-        taxonomy_id=taxonomy_id,
-        organization_id=organization_id,
-        modified_after=modified_after,
-        postcode=postcode,
-        proximity=proximity,
-        full=full,
+        session, p, lang, **filters, postcode=postcode, proximity=proximity, full=full
     )
 
 
@@ -123,8 +110,8 @@ def taxonomy_terms(
     p: Page,
     search: Search = None,
     lang: Lang = "nl",
-    taxonomy_id: Annotated[str | None, Query(max_length=64)] = None,
-    parent_id: Annotated[str | None, Query(max_length=64)] = None,
+    taxonomy_id: Id = None,
+    parent_id: Id = None,
     top_only: bool = False,
 ) -> dict:
     return hsds_api.list_taxonomy_terms(

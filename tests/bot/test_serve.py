@@ -3,11 +3,7 @@ passes, a malformed one raises jsonschema's ValidationError), with the validator
 resolve to the same classes as Rasa's own lookup; the action endpoint keeps its HTTP session; the SQLite
 tracker store writes ahead; every REST reply message carries the `language` slot as metadata.lang."""
 
-import subprocess
-
-from common.config import REPO_ROOT
-
-RASA_PYTHON = REPO_ROOT / ".venvs" / "rasa" / "bin" / "python"
+from tests.bot.rasa_support import run_in_rasa
 
 CHECK = """
 from jsonschema import ValidationError
@@ -193,8 +189,4 @@ print("ok")
 
 
 def test_rasa_runs_with_the_fixes_and_behaves_as_before():
-    result = subprocess.run([str(RASA_PYTHON), "-c", CHECK], cwd=REPO_ROOT, capture_output=True, text=True,
-                            timeout=300, env={"PYTHONPATH": str(REPO_ROOT), "RASA_TELEMETRY_ENABLED": "false",
-                                              "TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().endswith("ok")
+    run_in_rasa(CHECK)

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from api.stack import Stack
-from common.config import REPO_ROOT, load_settings
+from api.stack import Stack, scratch_settings
+from common.config import REPO_ROOT
 from tests.e2e.widget_support import DESKTOP, NODE_MODULES, Page
-from tests.support import chromium, free_port
+from tests.support import chromium
 
 
 @pytest.fixture(scope="session")
@@ -18,17 +18,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not model.exists():
         pytest.fail("no trained Rasa model: run `make test`, which trains it", pytrace=False)
     tmp = tmp_path_factory.mktemp("stack")
-    api_port, rasa_port, action_port = free_port(), free_port(), free_port()
-    settings = load_settings(
-        gbo_env="test",
-        database_url=f"sqlite:///{tmp / 'gbo.sqlite3'}",
-        api_port=api_port,
-        rasa_port=rasa_port,
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
-        action_server_port=action_port,
-        action_server_url=f"http://127.0.0.1:{action_port}",
-        rasa_tracker_sqlite_path=tmp / "tracker.sqlite3",
-        rasa_model_path=model,
+    settings = scratch_settings(
+        tmp,
         # Functional tests, not a latency test: a loaded CI machine must not turn answers into fallbacks.
         rasa_timeout_seconds=30,
         # ... nor into "a moment, your message is kept" notices before the answer (tests of that notice

@@ -209,6 +209,20 @@ def test_marie_rose_is_offered_a_person_and_handed_over_with_her_needs(citizen, 
     assert summary["commune"] == "21001"  # Anderlecht
 
 
+@pytest.mark.parametrize("lang, message, band", [
+    ("nl", "ik ben 17 en ik denk dat ik homo ben, ik durf het aan niemand te zeggen. Ik woon in Schaerbeek.", "0-17"),
+    ("fr", "Je suis veuve, 78 ans, je ne vois plus personne. J'habite à Ixelles.", "65-79"),
+])
+def test_a_stated_age_is_kept_as_an_age_band(citizen, lang, message, band):
+    # Rasa fills the `age` slot with the entity's text ("17"): once this made the actions fail and the
+    # citizen got no answer at all.
+    person = citizen(lang)
+    assert person.say(message), "no answer"
+    person.say("/request_human")
+    assert person.custom("handover"), person.replies
+    assert person.custom("handover")["summary"]["age_band"] == band
+
+
 def test_two_misunderstandings_in_a_row_offer_a_person(citizen):
     person = citizen("nl")
     person.say("qsdkjfh zxcvbn")

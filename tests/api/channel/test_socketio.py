@@ -48,6 +48,15 @@ def new_session(client: socketio.SimpleClient) -> dict:
     return credentials
 
 
+def conversation_with_one_message(api, text: str) -> dict:
+    """The credentials of a new conversation in which the citizen said `text` (in Dutch) and got an answer."""
+    with connect(api) as client:
+        credentials = new_session(client)
+        client.emit("user_uttered", {"message": text, "customData": {"lang": "nl"}})
+        receive(client, "bot_uttered")
+    return credentials
+
+
 def transcript(api, credentials: dict) -> list[dict]:
     response = httpx.get(f"{api.url}/api/v1/conversations/{credentials['session_id']}/messages",
                          headers={"Authorization": f"Bearer {credentials['token']}"})
@@ -110,10 +119,7 @@ def test_metadata_as_a_json_string_and_under_metadata_is_accepted(api):
 
 
 def test_reconnecting_with_id_and_token_resumes_and_gets_the_history(api):
-    with connect(api) as client:
-        credentials = new_session(client)
-        client.emit("user_uttered", {"message": "mijn eerste vraag", "customData": {"lang": "nl"}})
-        receive(client, "bot_uttered")
+    credentials = conversation_with_one_message(api, "mijn eerste vraag")
     with connect(api) as client:
         client.emit("session_request", credentials)
         assert receive(client, "session_confirm") == credentials["session_id"]
@@ -124,10 +130,7 @@ def test_reconnecting_with_id_and_token_resumes_and_gets_the_history(api):
 
 
 def test_someone_elses_session_id_without_the_token_gets_a_new_conversation(api):
-    with connect(api) as client:
-        victim = new_session(client)
-        client.emit("user_uttered", {"message": "privé", "customData": {"lang": "nl"}})
-        receive(client, "bot_uttered")
+    victim = conversation_with_one_message(api, "privé")
     with connect(api) as attacker:
         attacker.emit("session_request", {"session_id": victim["session_id"], "token": "guess"})
         mine = receive(attacker, "session_credentials")

@@ -55,6 +55,14 @@ def browser() -> Iterator:
         yield browser
 
 
+def sign_in(page, email: str, screen_url: str) -> None:
+    """Sign in on the login page the browser is at, and wait for the screen it leads to."""
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_url(screen_url)
+
+
 def test_review_edit_diff_history_revert(browser, server):
     base_url, sid = server["base_url"], server["ids"]["service"]
     bearer = {"Authorization": f"Bearer {server['token']}"}
@@ -66,10 +74,7 @@ def test_review_edit_diff_history_revert(browser, server):
 
     page.goto(f"{base_url}/kaart/")
     page.wait_for_url("**/login?next=*")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{base_url}/kaart/")
+    sign_in(page, EMAIL, f"{base_url}/kaart/")
     errors.clear()  # the 401s before signing in are expected (and logged by the browser)
 
     # The queue: the reported error first, its remark scrubbed of the name and phone number.
@@ -150,10 +155,7 @@ def test_onthaal_reports_wrong_data_into_the_review_queue(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="nl-BE")
     page = context.new_page()
     page.goto(f"{base_url}/login?next=/onthaal/")
-    page.fill("#email", ONTHAAL_EMAIL)
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{base_url}/onthaal/")
+    sign_in(page, ONTHAAL_EMAIL, f"{base_url}/onthaal/")
     page.wait_for_function("() => document.getElementById('who').textContent !== ''")
     # Outcomes, barriers and what comes after resolving: the vocabularies' values, labelled from the catalog.
     values = "nodes => nodes.map(n => n.value)"
@@ -197,10 +199,7 @@ def test_axe_finds_no_serious_or_critical_violation(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="nl-BE", bypass_csp=True)
     page = context.new_page()
     page.goto(f"{server['base_url']}/login?next=/kaart/")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.click("#login-button")
-    page.wait_for_url(f"{server['base_url']}/kaart/")
+    sign_in(page, EMAIL, f"{server['base_url']}/kaart/")
     # The screen is ready once its review queue is drawn; Enter before that would submit the bare form.
     page.wait_for_selector("#queue li")
     page.fill("#q", "Buurthuis")
