@@ -120,7 +120,7 @@ class Stack:
         return [str(self.rasa_executable.parent / "python"), "-m", "bot.serve", "run",
                 "--model", str(s.rasa_model_path),
                 "--enable-api", "--auth-token", s.rasa_token, "--interface", "127.0.0.1",
-                "--port", str(port), "--endpoints", str(REPO_ROOT / "bot" / "endpoints.yml"),
+                "--port", str(port), "--endpoints", str(s.rasa_endpoints_path),
                 "--credentials", str(REPO_ROOT / "bot" / "credentials.yml")]
 
     def commands(self) -> dict[str, list[str]]:

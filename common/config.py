@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Embedded mode: Rasa's SQL tracker store is this SQLite file (production: bot/endpoints.production.yml).
     rasa_tracker_sqlite_path: Path = REPO_ROOT / "var" / "rasa_tracker.sqlite3"
     rasa_model_path: Path = REPO_ROOT / "models" / "gbo.tar.gz"
+    # Rasa's endpoints: embedded (SQLite tracker, in-process lock) or bot/endpoints.production.yml
+    # (PostgreSQL tracker store and Redis lock store, shared by several Rasa processes or machines).
+    rasa_endpoints_path: Path = REPO_ROOT / "bot" / "endpoints.yml"
     # Where Rasa's SQL tracker store lives, for deleting a conversation's events (retention, "forget").
     # Default: the embedded SQLite file above; production: the PostgreSQL tracker database.
     rasa_tracker_db_url: str | None = None

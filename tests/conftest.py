@@ -9,11 +9,9 @@ import atexit
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -29,17 +27,6 @@ _SCRATCH = tempfile.mkdtemp(prefix="gbo-test-")
 atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
 os.environ["DATABASE_URL"] = f"sqlite:///{_SCRATCH}/app.sqlite3"
 
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def _postgres_unavailable(reason: str) -> None:
-    message = f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable ({reason}); postgres tests skipped"
-    if IN_CI:
-        pytest.fail(message.replace("skipped", "are required with CI=true"), pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("db") / "test.sqlite3"
@@ -50,22 +37,11 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"gbo_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server means "unavailable"
-        admin.dispose()
-        _postgres_unavailable(str(exc).splitlines()[0])
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    from tests.support import scratch_postgres_database  # after the environment above is set
+
+    with scratch_postgres_database() as url:
         upgrade_to_head(url)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,5 +1,6 @@
 """Helpers shared by the tests (import as `from tests.support import ...`): free ports, an API process of
-its own, Debian's chromium for Playwright, staff accounts with their tokens."""
+its own, a throwaway PostgreSQL database, a running stack, Debian's chromium for Playwright, staff
+accounts with their tokens."""
 
 import os
 import socket
@@ -13,16 +14,21 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.accounts.service import add_user
 from api.core.security import create_access_token
-from common.config import REPO_ROOT
+from api.stack import Stack
+from common.config import REPO_ROOT, Settings
+from common.db import make_engine
 from common.staff_accounts import User
 
 PASSWORD = "correct horse battery staple"
 TEST_DATA = Path(__file__).parent / "data"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"  # the workplace's reference data, beside the clone
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -101,3 +107,41 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+def unavailable(message: str) -> None:
+    """A service the test needs is missing: skipped on a developer's machine, a failure with CI=true."""
+    if IN_CI:
+        pytest.fail(f"{message} (required with CI=true)", pytrace=False)
+    pytest.skip(message)
+
+
+@contextmanager
+def scratch_postgres_database(prefix: str = "gbo_test") -> Iterator[str]:
+    """An empty PostgreSQL database of its own on the test server, dropped afterwards; its URL."""
+    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server means "unavailable"
+        admin.dispose()
+        unavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable ({str(exc).splitlines()[0]})")
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def running_stack(settings: Settings, log_dir: Path) -> Iterator[Stack]:
+    """The three processes started as `make run` starts them, healthy, stopped afterwards."""
+    stack = Stack(settings, log_dir=log_dir)
+    try:
+        stack.start()
+        stack.wait_until_healthy(timeout_seconds=300)
+        yield stack
+    finally:
+        stack.stop()

@@ -62,7 +62,7 @@ def test_rasa_gets_every_variable_its_production_endpoints_use(compose):
     assert used <= set(compose["services"]["rasa"]["environment"])
     tracker = yaml.safe_load(endpoints)
     assert tracker["tracker_store"]["dialect"] == "postgresql"
-    assert tracker["lock_store"]["type"] == "redis"
+    assert tracker["lock_store"]["type"] == "bot.lock_store.SharedRedisLockStore"  # shared across replicas
 
 
 def test_only_the_proxy_is_trusted_for_forwarded_addresses(compose):

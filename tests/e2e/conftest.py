@@ -9,7 +9,7 @@ import pytest
 from api.stack import Stack, scratch_settings
 from common.config import REPO_ROOT
 from tests.e2e.widget_support import DESKTOP, NODE_MODULES, Page
-from tests.support import chromium
+from tests.support import chromium, running_stack
 
 
 @pytest.fixture(scope="session")
@@ -27,13 +27,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         rasa_slow_notice_seconds=60,
         rate_limit_per_ip=100_000,  # every test citizen comes from 127.0.0.1
     )
-    running = Stack(settings, log_dir=tmp / "log")
-    try:
-        running.start()
-        running.wait_until_healthy(timeout_seconds=300)
+    with running_stack(settings, tmp / "log") as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
