@@ -192,7 +192,7 @@ def rss_mb() -> float:
 def rss_child(name: str) -> None:
     """In a fresh process: RSS after the imports, then after the detector's first answers."""
     before = rss_mb()
-    from api.services import language  # noqa: F401 - what every user of the detector imports
+    from dialogue import language  # noqa: F401 - what every user of the detector imports
 
     imported = rss_mb()
     started = time.perf_counter()
