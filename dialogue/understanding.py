@@ -28,8 +28,6 @@ class Understanding:
     barriers: list[str] = field(default_factory=list)
     target_group: str | None = None
     age: int | None = None
-    # Character spans that say who or how old, not what is needed (left out of need matching).
-    context_spans: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def crisis_kind(self) -> str | None:
@@ -79,10 +77,8 @@ def understand(text: str, lang: str) -> Understanding:
         elif ent.label_ == "BARRIER" and kind not in result.barriers:
             result.barriers.append(kind)
         elif ent.label_ == "TARGET_GROUP":
-            result.context_spans.append((ent.start_char, ent.end_char))
             result.target_group = result.target_group or kind
         elif ent.label_ == "AGE":
-            result.context_spans.append((ent.start_char, ent.end_char))
             if result.age is None and ent[0].text.isdigit() and 0 <= int(ent[0].text) <= 120:
                 result.age = int(ent[0].text)
     if result.target_group is None:
