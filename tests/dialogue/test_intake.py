@@ -2,7 +2,7 @@
 
 import pytest
 
-from dialogue.intake import age_band
+from dialogue.intake import age_band, analyse_need
 
 
 @pytest.mark.parametrize("age, band", [
@@ -11,3 +11,21 @@ from dialogue.intake import age_band
 ])
 def test_age_band_takes_a_number_or_the_entity_text(age, band):
     assert age_band(age) == band
+
+
+def _offered(analysis) -> list[int]:
+    return [c.id for c in analysis.categories + analysis.candidates]
+
+
+def test_a_place_named_inside_the_need_stays_part_of_it():
+    # Cutting "maison medicale schaerbeek" as a place clause left only "how to register" to match.
+    analysis = analyse_need("maison medicale schaerbeek, how to register?", "en")
+    assert analysis.place.status == "found"
+    assert 925 in _offered(analysis)  # wijkgezondheidscentra / maisons médicales
+
+
+def test_a_sentence_that_only_says_where_does_not_change_the_need():
+    alone = analyse_need("ik zoek een huisarts die Arabisch spreekt", "nl")
+    with_place = analyse_need("ik zoek een huisarts die Arabisch spreekt. Ik woon in Schaarbeek.", "nl")
+    assert _offered(alone) and _offered(with_place)[0] == _offered(alone)[0] == 925  # a general practitioner
+    assert with_place.place.status == "found"
