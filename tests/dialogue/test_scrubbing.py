@@ -238,7 +238,9 @@ def _measure(split: str) -> tuple[dict[str, list[int]], list[str], int, list[str
     for record in RECORDS:
         if record["split"] != split:
             continue
-        scrubbed = scrub(record["text"], record["lang"])
+        # Recall, not speed: a generous budget, so a loaded machine cannot turn this into a timing test
+        # (the budget's own behaviour is tested below; bench/scrubbing.py measures the time).
+        scrubbed = scrub(record["text"], record["lang"], budget=30.0)
         assert scrubbed is not None, f"over budget: {record['text']!r}"
         if not record["pieces"]:
             clean_total += 1
