@@ -151,7 +151,8 @@ class Stack:
         so they start once it is ready."""
         self.check_files()
         self.check_ports()
-        self.launch(self.rasa_names())
+        rasa = self.rasa_names()
+        self.launch(rasa)
         began = time.monotonic()
         try:
             self.migrate()
@@ -160,7 +161,7 @@ class Stack:
             self.stop()
             raise
         prepared = time.monotonic() - began
-        self.launch([name for name in self.commands() if name not in self.rasa_names()])
+        self.launch([name for name in self.commands() if name not in rasa])
         return prepared
 
     def launch(self, names: list[str] | None = None) -> None:

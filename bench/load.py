@@ -114,11 +114,10 @@ async def _conversation(client: httpx.AsyncClient, run: Run, texts: list[str], t
                 continue
             replies = response.json()
             run.latencies.append(elapsed)
-            if any((r.get("custom") or {}).get("type") == "assistant_unavailable" for r in replies):
-                run.fallbacks += 1
+            fallback = any((r.get("custom") or {}).get("type") == "assistant_unavailable" for r in replies)
+            run.fallbacks += fallback
             # Through the API an empty reply is normal once a conversation is handed over to a worker.
-            if (not replies and not through_api) or any(
-                    (r.get("custom") or {}).get("type") == "assistant_unavailable" for r in replies):
+            if fallback or (not replies and not through_api):
                 run.silent.append(f"{j}: {message[:60]}")
         except httpx.HTTPError as exc:
             run.errors.append(type(exc).__name__)

@@ -22,7 +22,7 @@ Profiled under load (py-spy, 20 conversations at once), Rasa spent its CPU on wo
   commit: the connection is kept (one per thread), with the write-ahead log and `synchronous=NORMAL`
   (a crash of Rasa loses nothing; a power cut may lose the last turns, as with the lock store in memory).
 Rasa 3.6 is the last open-source release, so these fixes cannot land upstream; they are kept to this file
-and covered by tests/test_rasa_serve.py (run in Rasa's environment).
+and covered by tests/bot/test_serve.py (run in Rasa's environment).
 
 The API needs the language the assistant answered in (widgets follow it): every message of a REST reply
 carries `metadata.lang`, the `language` slot the reply's texts were chosen on, instead of the API asking

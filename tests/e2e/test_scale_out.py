@@ -39,23 +39,17 @@ def two_rasa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "TRACKER_DB_PASSWORD": database.password or "",
             "REDIS_HOST": cache.hostname, "REDIS_PORT": str(cache.port or 6379), "REDIS_PASSWORD": "",
         }
-        saved = {name: os.environ.get(name) for name in production}
-        os.environ.update(production)
         tmp = tmp_path_factory.mktemp("scale-out")
         settings = scratch_settings(
             tmp, rasa_tracker_db_url=tracker_database, rasa_workers=2,
             rasa_endpoints_path=REPO_ROOT / "bot" / "endpoints.production.yml",
             rasa_timeout_seconds=60, retention_interval_seconds=0,
         )
-        try:
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in production.items():
+                patch.setenv(name, value)
             with running_stack(settings, tmp / "log") as stack:
                 yield stack
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 async def _send_all_at_once(urls: list[str], sender: str) -> list[list[dict]]:
