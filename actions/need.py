@@ -46,6 +46,7 @@ def need_slots(analysis: intake.NeedAnalysis, text: str) -> list[EventType]:
         SlotSet("need_text", text),
         SlotSet("need_categories", [c.id for c in analysis.categories]),
         SlotSet("need_candidates", [c.id for c in analysis.candidates]),
+        SlotSet("need_more_candidates", [c.id for c in analysis.more_candidates]),
         SlotSet("need_accepted", False),
         SlotSet("need_choice", None),
         SlotSet("vulnerability", analysis.understanding.vulnerability),
@@ -94,7 +95,7 @@ class ValidateNeedForm(FormValidationAction):
         chosen = intake.category_id(value) if latest_intent(tracker) == "choose_category" else None
         if chosen is not None:
             return {"need_choice": str(chosen), "need_categories": [chosen], "need_accepted": True,
-                    "need_candidates": None}
+                    "need_candidates": None, "need_more_candidates": None}
         text = latest_text(tracker)
         analysis = intake.analyse_need(text, tracker_language(tracker))
         slots = {e["name"]: e["value"] for e in need_slots(analysis, text) if e.get("event") == "slot"}
@@ -153,7 +154,10 @@ class ActionAskNeedChoice(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         lang = tracker_language(tracker)
         candidates = tracker.get_slot("need_candidates") or []
-        dispatcher.utter_message(response="utter_ask_need_choice", buttons=intake.choice_buttons(candidates, lang))
+        # the next candidates, after "something else" (ActionSomethingElse): said as a second try
+        again = latest_intent(tracker) == "service_something_else"
+        dispatcher.utter_message(response="utter_ask_need_choice_more" if again else "utter_ask_need_choice",
+                                 buttons=intake.choice_buttons(candidates, lang))
         return []
 
 
@@ -170,7 +174,8 @@ class ActionChooseCategory(Action):
             dispatcher.utter_message(response="utter_need_not_understood")
             return [SlotSet("need_choice", None)]
         return [SlotSet("need_choice", str(chosen)), SlotSet("need_categories", [chosen]),
-                SlotSet("need_accepted", True), SlotSet("need_candidates", None)]
+                SlotSet("need_accepted", True), SlotSet("need_candidates", None),
+                SlotSet("need_more_candidates", None)]
 
 
 class ActionProposeServices(Action):
@@ -202,7 +207,7 @@ class ActionProposeServices(Action):
                 # Only matched, never confirmed: a wrong match must not become a signal.
                 dispatcher.utter_message(response="utter_confirm_need_missing", need=need,
                                          buttons=intake.choice_buttons(category_ids, lang, person=True))
-                return [SlotSet("need_candidates", category_ids)]
+                return [SlotSet("need_candidates", category_ids), SlotSet("need_more_candidates", None)]
             # the search covered the whole region (kb.search falls back to every service of the category)
             note_signal(signal_type="unmet_need", category_ids=category_ids, commune=tracker.get_slot("commune"),
                     language=lang, age_band=intake.age_band(tracker.get_slot("age")), source="assistant",
@@ -266,9 +271,15 @@ class ActionSomethingElse(Action):
         return "action_something_else"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        more = tracker.get_slot("need_more_candidates") or []
+        if more and not tracker.get_slot("need_categories"):
+            # none of the offered categories: the next ones, asked by need_form (ActionAskNeedChoice)
+            return [SlotSet("need_candidates", more), SlotSet("need_more_candidates", None),
+                    SlotSet("need_choice", None), FollowupAction("need_form")]
         # the category is not what the citizen needs: it is no longer accepted, nor offered
         forget_need = [SlotSet("need_categories", None), SlotSet("need_candidates", None),
-                       SlotSet("need_accepted", False), SlotSet("need_choice", None)]
+                       SlotSet("need_more_candidates", None), SlotSet("need_accepted", False),
+                       SlotSet("need_choice", None)]
         count = (tracker.get_slot("no_result_count") or 0) + 1
         if count >= OFFER_PERSON_AFTER:
             return [SlotSet("no_result_count", 0), *forget_need, *offer_person(dispatcher, "no_result")]

@@ -19,6 +19,9 @@ from kb.taxonomy import categories as taxonomy
 # so a new matcher with another score scale needs no change here.
 MAX_CATEGORIES = 3
 MAX_CANDIDATES = 3  # categories offered as buttons when the match is unsure
+# ... and the next ones, offered when the citizen answers "something else" to the first three (a right
+# category was 4th to 6th for a few points more of the development needs than the first three held).
+MORE_CANDIDATES = 3
 # Clause boundaries: several needs in one message are usually separate clauses.
 CLAUSE_SPLIT = re.compile(r"[.;!?\n]|,|\s(?:en|et|and|maar|mais|ook|aussi|also)\s", re.IGNORECASE)
 SENTENCE_SPLIT = re.compile(r"(?<=[.;!?])\s+|\n")
@@ -41,6 +44,7 @@ class NeedAnalysis:
     complex_reasons: list[str] = field(default_factory=list)
     # Unsure (no confident category): what to offer the citizen to choose from, best first.
     candidates: list[CategoryMatch] = field(default_factory=list)
+    more_candidates: list[CategoryMatch] = field(default_factory=list)  # offered after "something else"
 
 
 def _need_clauses(text: str) -> list[str]:
@@ -83,10 +87,12 @@ def analyse_need(text: str, lang: str) -> NeedAnalysis:
     need_text = _without_place_sentences(text)
     if need_text.strip():
         prepare_queries([need_text, *_need_clauses(need_text)])  # one call to the encoder for the turn
-    whole = match_needs(need_text, lang, limit=MAX_CANDIDATES) if need_text.strip() else []
+    limit = MAX_CANDIDATES + MORE_CANDIDATES
+    whole = match_needs(need_text, lang, limit=limit) if need_text.strip() else []
     needs = _distinct_needs(need_text, lang)
     categories: list[CategoryMatch] = []
     candidates: list[CategoryMatch] = []
+    more_candidates: list[CategoryMatch] = []
     if len(needs) >= 2:  # several needs, each clear in its own clause: the best category of each
         categories = [matches[0] for matches in needs][:MAX_CATEGORIES]
     elif is_confident(whole):
@@ -95,7 +101,7 @@ def analyse_need(text: str, lang: str) -> NeedAnalysis:
         # Unsure, two categories close, or only guesses (below NEED_THRESHOLD): nothing is searched on or
         # signalled; the citizen chooses, or says "something else". Offering guesses too: on needs-dev,
         # 26 of the 31 phrasings whose best match stayed below the threshold had a right one in the top 3.
-        candidates = whole[:MAX_CANDIDATES]
+        candidates, more_candidates = whole[:MAX_CANDIDATES], whole[MAX_CANDIDATES:limit]
     reasons = []
     if len(needs) >= 2:
         reasons.append("several_needs")
@@ -109,6 +115,7 @@ def analyse_need(text: str, lang: str) -> NeedAnalysis:
         needs_found=max(len(needs), 1 if categories else 0),
         complex_reasons=reasons,
         candidates=candidates,
+        more_candidates=more_candidates,
     )
 
 

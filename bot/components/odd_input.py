@@ -14,10 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -29,13 +27,14 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.from_config import FromConfig
 from bot.components.odd_input_rules import odd_input_reason
 
 ODD_INPUT_KEY = "odd_input"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class OddInputClassifier(GraphComponent, IntentClassifier):
+class OddInputClassifier(FromConfig, GraphComponent, IntentClassifier):
     """Overrides the predicted intent of odd input with a fixed one (default `out_of_scope`)."""
 
     @staticmethod
@@ -47,16 +46,6 @@ class OddInputClassifier(GraphComponent, IntentClassifier):
         if not isinstance(intent, str) or not intent:
             raise ValueError(f"OddInputClassifier: `intent` must be an intent name, not {intent!r}")
         self.intent = intent
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> OddInputClassifier:
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -71,6 +71,15 @@ def test_a_guess_is_offered_but_never_searched_on(monkeypatch):
     assert analysis.categories == [] and [c.id for c in analysis.candidates] == [35]
 
 
+def test_unsure_analysis_keeps_the_next_candidates_for_something_else(monkeypatch):
+    ranked = [intake.CategoryMatch(cid, "x", 3.0 - i / 10) for i, cid in enumerate([35, 62, 346, 22, 34, 459, 1])]
+    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: ranked[:limit])
+    monkeypatch.setattr(intake, "is_confident", lambda matches: False)
+    analysis = intake.analyse_need("iets met thuis", "nl")
+    assert [c.id for c in analysis.candidates] == [35, 62, 346]
+    assert [c.id for c in analysis.more_candidates] == [22, 34, 459]
+
+
 def test_where_the_citizen_lives_is_not_matched_as_a_need(monkeypatch):
     seen: list[str] = []
     monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: seen.append(text) or [])
@@ -107,7 +116,8 @@ def test_a_button_chooses_the_category_and_accepts_it(tracker_for, dispatcher):
     tracker = tracker_for(CHOOSE_35, intent="choose_category", slots={"need_candidates": [35, 62]},
                           entities=[{"entity": "category_id", "value": 35}])
     result = need.ValidateNeedForm().validate_need_choice(35, dispatcher, tracker, {})
-    assert result == {"need_choice": "35", "need_categories": [35], "need_accepted": True, "need_candidates": None}
+    assert result == {"need_choice": "35", "need_categories": [35], "need_accepted": True, "need_candidates": None,
+                      "need_more_candidates": None}
 
 
 def test_digits_typed_by_the_citizen_are_not_a_button(monkeypatch, tracker_for, dispatcher):
@@ -131,6 +141,31 @@ def test_a_button_outside_the_question_sets_the_accepted_need(tracker_for, dispa
     tracker = tracker_for(CHOOSE_35, intent="choose_category", entities=[{"entity": "category_id", "value": "35"}])
     slots = _slots(need.ActionChooseCategory().run(dispatcher, tracker, {}))
     assert slots["need_categories"] == [35] and slots["need_accepted"] is True
+
+
+def test_something_else_to_the_offered_categories_offers_the_next_ones(tracker_for, dispatcher):
+    tracker = tracker_for("/service_something_else", intent="service_something_else", slots={
+        "need_categories": [], "need_candidates": [35, 62, 346], "need_more_candidates": [22, 34]})
+    events = need.ActionSomethingElse().run(dispatcher, tracker, {})
+    slots = _slots(events)
+    assert slots["need_candidates"] == [22, 34] and slots["need_more_candidates"] is None
+    assert _followups(events) == ["need_form"] and dispatcher.messages == []
+    # need_form then asks with them, said as a second try
+    asked = tracker_for("/service_something_else", intent="service_something_else",
+                        slots={"language": "fr", "need_candidates": [22, 34]})
+    need.ActionAskNeedChoice().run(dispatcher, asked, {})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ask_need_choice_more"
+    assert [b["payload"] for b in message["buttons"]][:2] == ['/choose_category{"category_id": 22}',
+                                                               '/choose_category{"category_id": 34}']
+
+
+def test_something_else_to_the_second_offer_asks_to_say_it_again(tracker_for, dispatcher):
+    tracker = tracker_for("/service_something_else", intent="service_something_else", slots={
+        "need_categories": [], "need_candidates": [22, 34], "need_more_candidates": None, "no_result_count": 0})
+    slots = _slots(need.ActionSomethingElse().run(dispatcher, tracker, {}))
+    assert slots["need_candidates"] is None
+    assert dispatcher.messages[0]["response"] == "utter_ask_describe_again"
 
 
 def test_something_else_forgets_the_category(tracker_for, dispatcher):

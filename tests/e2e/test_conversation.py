@@ -231,6 +231,26 @@ def test_two_misunderstandings_in_a_row_offer_a_person(citizen):
     assert said(person, "utter_offer_handover", "nl"), person.replies
 
 
+def test_none_of_the_offered_categories_offers_the_next_ones(citizen):
+    person = citizen("nl")
+    person.say("ik heb problemen met mijn zoon, ik woon in Anderlecht")  # vague: asked back
+    first = [p for p in person.payloads() if p.startswith("/choose_category")]
+    assert first and said(person, "utter_ask_need_choice", "nl"), person.replies
+    person.say("/service_something_else")
+    second = [p for p in person.payloads() if p.startswith("/choose_category")]
+    assert said(person, "utter_ask_need_choice_more", "nl"), person.replies
+    assert second and not set(second) & set(first)
+    person.say(second[0])
+    if said(person, "utter_ask_target_group", "nl"):
+        person.say("voor mijn zoon")
+    if said(person, "utter_ask_age", "nl"):
+        person.say("15")
+    cards = person.custom("service")
+    assert cards, person.replies
+    chosen = int(second[0].split(":")[1].strip(" }"))
+    assert all(chosen in {c["id"] for c in s["categories"]} for s in cards["services"])
+
+
 def test_something_else_twice_offers_a_person(citizen):
     person = citizen("fr")
     person.say("je cherche une aide alimentaire pour moi à Molenbeek")
