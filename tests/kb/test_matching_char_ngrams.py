@@ -1,6 +1,6 @@
 """Character n-gram ranking in need matching (kb/text.py CharNgramIndex, used by kb/matching.py).
 
-Checked against a plain BM25 loop over the same n-grams, and on the matcher's real category texts
+Checked against a plain loop of Lucene's BM25 over the same n-grams (what we ask of bm25s), and on the matcher's real category texts
 for what n-grams are there for: Dutch compounds and inflections that whole-word stems do not join.
 """
 
@@ -38,7 +38,7 @@ def _plain_bm25(docs: dict[int, list[str]], query: str, n: int, k1: float = 1.2,
                 df = sum(gram in c for c in counters.values())
                 idf = math.log(1 + (len(counters) - df + 0.5) / (df + 0.5))
                 tf = counter[gram]
-                total += idf * tf * (k1 + 1) / (tf + k1 * norm)
+                total += idf * tf / (tf + k1 * norm)
         out.append(total)
     return out
 
