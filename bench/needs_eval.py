@@ -48,6 +48,52 @@ NON_NEEDS = [
 ]
 
 
+# Framing sentences around a need, as people write them in a message (kb/data/framing_words.yaml): the need
+# should be found as well with them as without. Set A was looked at while writing the framing words; set B
+# was written at the same time and never looked at for tuning. Each phrasing is wrapped in each pair.
+FRAMING_LOOKED_AT = {
+    "nl": [("Goeiedag, ik ben 52 jaar en woon al tien jaar in Brussel.", ""),
+           ("", "Ik heb al overal gebeld maar niemand kan me verder helpen."),
+           ("Hallo, ik vond jullie website via een vriendin.", "Alvast bedankt, met vriendelijke groeten."),
+           ("Excuseer voor mijn Nederlands, het is niet zo goed.", ""),
+           ("Ik ben 34 jaar en werk halftijds.", "Dank u wel.")],
+    "fr": [("Bonjour, j'ai 52 ans et j'habite à Bruxelles depuis dix ans.", ""),
+           ("", "J'ai déjà appelé partout mais personne ne peut m'aider."),
+           ("Bonjour, j'ai trouvé votre site grâce à une amie.", "Merci d'avance, bien cordialement."),
+           ("Excusez mon français, je ne l'écris pas très bien.", ""),
+           ("J'ai 34 ans et je travaille à mi-temps.", "Merci beaucoup.")],
+    "en": [("Hello, I am 52 and have lived in Brussels for ten years.", ""),
+           ("", "I have already called everywhere but nobody can help me."),
+           ("Hi, a friend told me about your website.", "Thanks in advance, kind regards."),
+           ("Sorry for my English, it is not my first language.", ""),
+           ("I am 34 years old and work part-time.", "Thank you.")],
+}
+FRAMING_HELD_OUT = {
+    "nl": [("Dag mevrouw, mijn naam doet er niet toe, ik ben 61 jaar oud.", ""),
+           ("Ik woon sinds 2015 in België.", "Ik hoop dat u mij kan helpen."),
+           ("", "Ik weet echt niet meer waar ik moet beginnen. Bedankt om te lezen."),
+           ("Beste, ik schrijf u omdat mijn buurvrouw zei dat ik dit moest proberen.", "")],
+    "fr": [("Madame, Monsieur, j'ai 61 ans.", ""),
+           ("Je vis en Belgique depuis 2015.", "J'espère que vous pourrez m'aider."),
+           ("", "Je ne sais vraiment plus par où commencer. Merci de m'avoir lu."),
+           ("Bonjour, je vous écris parce que ma voisine m'a dit d'essayer.", "")],
+    "en": [("Dear sir or madam, I am 61 years old.", ""),
+           ("I have lived in Belgium since 2015.", "I hope you can help me."),
+           ("", "I really don't know where to start anymore. Thanks for reading."),
+           ("Hello, I am writing because my neighbour told me to try this.", "")],
+}
+
+
+def framed(items: list[dict], framing: dict[str, list[tuple[str, str]]]) -> list[dict]:
+    """Each phrasing once per (before, after) pair of its language, as one message."""
+    out = []
+    for item in items:
+        body = item["text"].rstrip(".!? ") + "."
+        for before, after in framing[item["lang"]]:
+            out.append({**item, "text": " ".join(part for part in (before, body, after) if part)})
+    return out
+
+
 def _read(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
@@ -59,6 +105,8 @@ def sets() -> dict[str, list[dict]]:
         "own dev (tuned on)": [i for i in own if i["split"] == "dev"],
         "own test (never tuned on)": [i for i in own if i["split"] == "test"],
     }
+    out["own dev, framed by set A (tuned on)"] = framed(out["own dev (tuned on)"], FRAMING_LOOKED_AT)
+    out["own test, framed by set B (never tuned on)"] = framed(out["own test (never tuned on)"], FRAMING_HELD_OUT)
     if NEEDS_DEV.exists():
         out = {"needs-dev (outside author)": _read(NEEDS_DEV), **out}
     else:

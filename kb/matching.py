@@ -15,7 +15,9 @@ Three rankings, fused (every step is measured by bench/needs_eval.py):
   language (English: our synonyms and phrasings only), normalised and added the same way. It reaches
   inside Dutch compounds, diminutives and inflections ("kinderopvang" / "opvang voor kinderen",
   "kindje", "schulden" / "schuldhulp") where whole stems miss; it is what lifted Dutch on the dev sets.
-A small prior ranks down categories meant for professionals. Small talk and keyboard mashing give no
+Sentences that only frame the need (a greeting, one's age, how long one has lived here, thanks:
+kb/data/framing_words.yaml) are left out of a message of several. A small prior ranks down categories
+meant for professionals. Small talk and keyboard mashing give no
 match: texts without a plausible word, or closer to kb/data/not_needs.yaml than to any category.
 Everything is built once per process from files in kb/data (no database needed); the document
 embeddings are cached on disk (var/cache/).
@@ -32,14 +34,20 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import yaml
+from spacy.lang.en.lex_attrs import like_num as en_like_number
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
+from spacy.lang.fr.lex_attrs import like_num as fr_like_number
+from spacy.lang.nl.lex_attrs import like_num as nl_like_number
 
+from kb.geo import communes
 from kb.semantic import DenseIndex, encode, encode_cached
 from kb.taxonomy import Category, categories
-from kb.text import LANGS, CharNgramIndex, Vocabulary, content_words, is_stop, stem, words
+from kb.text import LANGS, CharNgramIndex, Vocabulary, content_words, fold, is_stop, stem, words
 
 SYNONYMS = Path(__file__).parent / "data" / "need_synonyms.yaml"
 PHRASINGS = Path(__file__).parent / "data" / "need_phrasings.yaml"
 NOT_NEEDS = Path(__file__).parent / "data" / "not_needs.yaml"
+FRAMING_WORDS = Path(__file__).parent / "data" / "framing_words.yaml"
 MAX_QUERY_CHARS = 500
 SUPPORTED_LANGS = ("nl", "fr", "en")
 
@@ -79,6 +87,10 @@ SCORE_SCALE = 10.0
 SCORE_OFFSET = -1.0
 MIN_SCORE = 1.0  # below this a category is not even a candidate
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+_LIKE_NUMBER = (nl_like_number, fr_like_number, en_like_number)  # "52", "tien", "vingt", "ten"
+_TIME_UNITS = {"jaar", "jarige", "maand", "maanden", "weken", "ans", "an", "mois", "semaines", "years", "year",
+               "months", "weeks"}
+_MESSAGE_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
 _VOWEL = re.compile(r"[aeiouy]")
 _REPEATED = re.compile(r"(.{1,3})\1+.{0,2}")
 # "... in het Nederlands?", "en français svp", "in English": the language a citizen wants to be helped in,
@@ -201,6 +213,7 @@ class NeedMatcher:
         self.indexes = {lang: _LanguageIndex(lang, self.categories, synonyms[lang]) for lang in LANGS}
         self.dense = DenseIndex(_dense_documents(self.categories), TOP_K, TOP_WEIGHT)
         self.not_needs = encode_cached(_not_needs(), "not_needs")
+        self.framing_markers, self.framing_words = _framing_words()
         ids = self.dense.category_ids
         phrasings = _load_phrases(PHRASINGS, "phrasings")
         self.char_indexes = {
@@ -255,10 +268,33 @@ class NeedMatcher:
             return True
         return bool(_VOWEL.search(word)) and not _REPEATED.fullmatch(word)
 
+    def query_text(self, text: str) -> str:
+        """What is matched of a citizen's text: without the language to be helped in, nor framing sentences."""
+        return self._without_framing(_query_text(text))
+
+    def _without_framing(self, text: str) -> str:
+        """The need's sentences of a message: "Goeiedag, ik ben 52 jaar. Ik kan mijn huur niet betalen."
+        without its first sentence, which pulled the whole text towards job seekers over 45 (FRAMING_WORDS).
+        A message of one sentence, or of framing sentences only, stays whole."""
+        sentences = [s for s in _MESSAGE_SENTENCE.split(text) if s.strip()]
+        kept = [s for s in sentences if not self._is_framing(s)]
+        return " ".join(kept) if kept and len(kept) < len(sentences) else text
+
+    def _is_framing(self, sentence: str) -> bool:
+        tokens = words(sentence)
+        numbers = [any(like(w) for like in _LIKE_NUMBER) for w in tokens]
+        # a marker: a greeting, thanks, an apology, "since", or an age or a duration ("52 jaar", "dix ans")
+        marked = any(w in self.framing_markers for w in tokens) or any(
+            numbers[i] and tokens[i + 1] in _TIME_UNITS for i in range(len(tokens) - 1))
+        return marked and all(
+            number or w in self.framing_markers or w in self.framing_words
+            or is_stop(w, "nl") or is_stop(w, "fr") or w in EN_STOP_WORDS
+            for w, number in zip(tokens, numbers, strict=True))
+
     def match(self, text: str, lang: str, limit: int = 5) -> list[CategoryMatch]:
         if lang not in SUPPORTED_LANGS:
             raise ValueError(f"unsupported language {lang!r}; expected one of {', '.join(SUPPORTED_LANGS)}")
-        text = _query_text(text)
+        text = self.query_text(text)
         content = content_words(text, "nl" if lang == "nl" else "fr")
         if limit <= 0 or not any(self._is_wordlike(w) for w in content):
             return []
@@ -294,7 +330,7 @@ _recent_lock = threading.Lock()
 
 def prepare_queries(texts: list[str]) -> None:
     """Encode texts about to be matched (match_needs) in one call to the encoder."""
-    prepared = [_query_text(text) for text in texts]
+    prepared = [matcher().query_text(text) for text in texts]
     with _recent_lock:
         missing = [text for text in dict.fromkeys(prepared) if text and text not in _recent]
     if not missing:
@@ -318,6 +354,18 @@ def _without_service_language(text: str) -> str:
         return text
     stripped = _SERVICE_LANGUAGE.sub(" ", text)
     return text if stripped == text else " ".join(stripped.split())
+
+
+def _framing_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(markers, the other framing words) of FRAMING_WORDS in every language; the names of Brussels,
+    Belgium and the communes (folded) count as framing words."""
+    with FRAMING_WORDS.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    markers, framing = ({fold(str(w)) for lang in SUPPORTED_LANGS for w in data[key].get(lang) or []}
+                        for key in ("markers", "words"))
+    framing |= {"brussel", "bruxelles", "brussels", "belgie", "belgique", "belgium"}
+    framing |= {part for c in communes() for name in (c.name_nl, c.name_fr) for part in words(name)}
+    return frozenset(markers), frozenset(framing)
 
 
 def _not_needs() -> list[str]:

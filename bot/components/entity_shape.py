@@ -1,11 +1,14 @@
-"""Entities whose value has the wrong shape are dropped: a postcode is four digits, an age one to three.
+"""Entities whose value has the wrong shape are dropped: a postcode is four digits, an age one to three,
+a target group or a language one of the values its slot takes (after EntitySynonymMapper).
 
 Why: the CRF learns token shapes, and a bare number is a postcode in many of its examples, so a parent's
 answer "15" to "how old is your child?" came out as postcode 15; the commune slot (which takes postcode
 entities at any time) then said "I don't know that place" and asked where the citizen lives, although
-the commune was known. A filter on the value is simpler and surer than more training examples.
+the commune was known. Words it never saw became a target group the same way ("scheiding"). A filter on
+the value is simpler and surer than more training examples.
 
-Referenced from bot/config.yml as `bot.components.entity_shape.EntityShapeFilter`, after the extractors.
+Referenced from bot/config.yml as `bot.components.entity_shape.EntityShapeFilter`, after the extractors
+and EntitySynonymMapper.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ class EntityShapeFilter(FromConfig, GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"patterns": {"postcode": r"\d{4}", "age": r"\d{1,3}"}}
+        return {"patterns": {"postcode": r"\d{4}", "age": r"\d{1,3}", "target_group": "self|child|parent|partner|other",
+                             "language": "nl|fr|en"}}
 
     def __init__(self, config: dict[str, Any]) -> None:
         patterns = config.get("patterns")

@@ -16,6 +16,8 @@ cases = [
     ([entity("postcode", "1030"), entity("postcode", "8")], [entity("postcode", "1030")]),
     ([entity("age", "8"), entity("age", "acht jaar")], [entity("age", "8")]),
     ([entity("commune", "schaerbeek"), entity("age", "1234")], [entity("commune", "schaerbeek")]),
+    ([entity("target_group", "parent"), entity("target_group", "scheiding")], [entity("target_group", "parent")]),
+    ([entity("language", "fr"), entity("language", "nederlandse")], [entity("language", "fr")]),
 ]
 for given, kept in cases:
     message = Message(data={"text": "x", "entities": given})

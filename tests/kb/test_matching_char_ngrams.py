@@ -1,7 +1,8 @@
 """Character n-gram ranking in need matching (kb/text.py CharNgramIndex, used by kb/matching.py).
 
-Checked against a plain loop of Lucene's BM25 over the same n-grams (what we ask of bm25s), and on the matcher's real category texts
-for what n-grams are there for: Dutch compounds and inflections that whole-word stems do not join.
+Checked against a plain loop of Lucene's BM25 over the same n-grams (what we ask of bm25s), and on the
+matcher's real category texts for what n-grams are there for: Dutch compounds and inflections that whole-word
+stems do not join.
 """
 
 import math

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.matching import _without_service_language, match_needs
+from kb.matching import _without_service_language, match_needs, matcher
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,41 @@ def test_the_service_language_changes_nothing_in_the_ranking():
     plain = match_needs("ik zoek een psycholoog voor mijn depressie", "nl", limit=3)
     assert plain
     assert match_needs("ik zoek een psycholoog voor mijn depressie in het Nederlands", "nl", limit=3) == plain
+
+
+# --- framing sentences (kb/data/framing_words.yaml) ---------------------------------------------------------
+
+FRAMED = [
+    ("nl", "Goeiedag, ik ben 52 jaar en woon al tien jaar in Brussel.", "Ik kan mijn huur niet meer betalen.",
+     "Alvast bedankt, met vriendelijke groeten."),
+    ("fr", "Bonjour, j'ai 61 ans et j'habite à Schaerbeek depuis 2010.", "Je cherche un médecin généraliste.",
+     "Merci d'avance."),
+    ("en", "Hello, I am 45 years old. Sorry for my English.", "I need a lawyer for my divorce.",
+     "Kind regards."),
+]
+
+
+@pytest.mark.parametrize(("lang", "before", "need", "after"), FRAMED)
+def test_framing_sentences_around_a_need_change_nothing_in_the_ranking(lang, before, need, after):
+    plain = [m.id for m in match_needs(need, lang, limit=3)]
+    assert plain
+    assert [m.id for m in match_needs(f"{before} {need} {after}", lang, limit=3)] == plain
+    assert [m.id for m in match_needs(f"{before}\n{need}", lang, limit=3)] == plain
+
+
+@pytest.mark.parametrize("sentence", [
+    "Ik ben 52 jaar en werkloos.",  # one word of need keeps the sentence
+    "Je suis veuve, 78 ans.",
+    "I have lived in Brussels for ten years and want to learn Dutch.",
+    "I have nowhere to live.",  # no marker (greeting, thanks, apology, since, an age): never framing
+    "Ik kan niet lezen.",
+    "Hallo, het gaat niet goed met mij.",  # words that can be a need are not framing words
+])
+def test_a_sentence_that_may_say_the_need_is_kept(sentence):
+    text = f"{sentence} Mijn moeder kan niet meer koken."
+    assert matcher()._without_framing(text) == text
+
+
+def test_a_message_of_framing_sentences_only_stays_whole():
+    text = "Goeiedag, ik ben 52 jaar. Alvast bedankt!"
+    assert matcher()._without_framing(text) == text
