@@ -213,7 +213,7 @@ class NeedMatcher:
         self.indexes = {lang: _LanguageIndex(lang, self.categories, synonyms[lang]) for lang in LANGS}
         self.dense = DenseIndex(_dense_documents(self.categories), TOP_K, TOP_WEIGHT)
         self.not_needs = encode_cached(_not_needs(), "not_needs")
-        self.framing_markers, self.framing_words = _framing_words()
+        self.framing = _framing()
         ids = self.dense.category_ids
         phrasings = _load_phrases(PHRASINGS, "phrasings")
         self.char_indexes = {
@@ -283,12 +283,15 @@ class NeedMatcher:
     def _is_framing(self, sentence: str) -> bool:
         tokens = words(sentence)
         numbers = [any(like(w) for like in _LIKE_NUMBER) for w in tokens]
+        framing = self.framing
         # a marker: a greeting, thanks, an apology, "since", or an age or a duration ("52 jaar", "dix ans")
-        marked = any(w in self.framing_markers for w in tokens) or any(
+        marked = any(w in framing.markers for w in tokens) or any(
             numbers[i] and tokens[i + 1] in _TIME_UNITS for i in range(len(tokens) - 1))
+        allowed = framing.markers | framing.words
+        if marked and framing.language_names & set(tokens) and not _LEARNING.search(sentence):
+            allowed |= framing.language_apology  # "Excuseer voor mijn Nederlands, het is niet zo goed."
         return marked and all(
-            number or w in self.framing_markers or w in self.framing_words
-            or is_stop(w, "nl") or is_stop(w, "fr") or w in EN_STOP_WORDS
+            number or w in allowed or is_stop(w, "nl") or is_stop(w, "fr") or w in EN_STOP_WORDS
             for w, number in zip(tokens, numbers, strict=True))
 
     def match(self, text: str, lang: str, limit: int = 5) -> list[CategoryMatch]:
@@ -356,16 +359,26 @@ def _without_service_language(text: str) -> str:
     return text if stripped == text else " ".join(stripped.split())
 
 
-def _framing_words() -> tuple[frozenset[str], frozenset[str]]:
-    """(markers, the other framing words) of FRAMING_WORDS in every language; the names of Brussels,
-    Belgium and the communes (folded) count as framing words."""
+@dataclass(frozen=True)
+class _Framing:
+    """The words of FRAMING_WORDS, folded; the names of Brussels, Belgium and the communes are framing."""
+
+    markers: frozenset[str]
+    words: frozenset[str]
+    language_names: frozenset[str]
+    language_apology: frozenset[str]
+
+
+def _framing() -> _Framing:
     with FRAMING_WORDS.open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     markers, framing = ({fold(str(w)) for lang in SUPPORTED_LANGS for w in data[key].get(lang) or []}
                         for key in ("markers", "words"))
     framing |= {"brussel", "bruxelles", "brussels", "belgie", "belgique", "belgium"}
     framing |= {part for c in communes() for name in (c.name_nl, c.name_fr) for part in words(name)}
-    return frozenset(markers), frozenset(framing)
+    apology = data["language_apology"]
+    return _Framing(frozenset(markers), frozenset(framing), frozenset(fold(str(w)) for w in apology["names"]),
+                    frozenset(fold(str(w)) for w in apology["words"]))
 
 
 def _not_needs() -> list[str]:

@@ -49,6 +49,8 @@ FRAMED = [
      "Merci d'avance."),
     ("en", "Hello, I am 45 years old. Sorry for my English.", "I need a lawyer for my divorce.",
      "Kind regards."),
+    ("nl", "Excuseer voor mijn Nederlands, het is niet zo goed.", "Ik zoek een psycholoog.", "Dank u."),
+    ("fr", "Excusez mon français, je ne l'écris pas très bien.", "Je cherche une crèche.", ""),
 ]
 
 
@@ -67,6 +69,7 @@ def test_framing_sentences_around_a_need_change_nothing_in_the_ranking(lang, bef
     "I have nowhere to live.",  # no marker (greeting, thanks, apology, since, an age): never framing
     "Ik kan niet lezen.",
     "Hallo, het gaat niet goed met mij.",  # words that can be a need are not framing words
+    "Sorry, ik wil beter Nederlands leren.",  # about learning the language: the need itself
 ])
 def test_a_sentence_that_may_say_the_need_is_kept(sentence):
     text = f"{sentence} Mijn moeder kan niet meer koken."
