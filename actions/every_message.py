@@ -4,20 +4,24 @@ the citizen said; and what follows a misunderstanding."""
 import logging
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.need import need_slots
 from actions.tracking import (
     MISUNDERSTOOD_INTENTS,
     OFFER_PERSON_AFTER,
     changed_slots,
+    drop_unchanged,
     latest_intent,
     latest_text,
     offer_person,
     requested_language,
     send_emergency_numbers,
+    tracker_language,
 )
+from dialogue import intake
 from dialogue.language import conversation_language
 from dialogue.understanding import understand
 
@@ -57,17 +61,18 @@ class ActionReadMessage(Action):
         })
 
 
-
-
-
-
-
-
 class ActionHandleMisunderstanding(Action):
     def name(self) -> str:
         return "action_handle_misunderstanding"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = latest_text(tracker)
+        confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0.0)
+        if not text.startswith("/") and intake.may_be_a_need(latest_intent(tracker), confidence):
+            analysis = intake.analyse_need(text, tracker_language(tracker))
+            if intake.names_a_need(analysis):  # "ik heb honger": a need in words the model never saw
+                return [*drop_unchanged(tracker, [SlotSet("misunderstandings", 0), *need_slots(analysis, text)]),
+                        FollowupAction("need_form")]
         if (tracker.get_slot("misunderstandings") or 0) >= OFFER_PERSON_AFTER:
             return [SlotSet("misunderstandings", 0), *offer_person(dispatcher, "misunderstood")]
         off_topic = latest_intent(tracker) == "out_of_scope"

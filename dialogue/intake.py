@@ -12,7 +12,7 @@ import yaml
 from dialogue import i18n
 from dialogue.understanding import Understanding, understand
 from kb.geo import PlaceMatch, find_place_in_text, resolve_place
-from kb.matching import CategoryMatch, is_confident, match_needs, prepare_queries
+from kb.matching import NEED_THRESHOLD, CategoryMatch, is_confident, match_needs, prepare_queries
 from kb.taxonomy import categories as taxonomy
 
 # Scores belong to the matcher: this module only uses its contract (match_needs, is_confident),
@@ -22,6 +22,9 @@ MAX_CANDIDATES = 3  # categories offered as buttons when the match is unsure
 # ... and the next ones, offered when the citizen answers "something else" to the first three (a right
 # category was 4th to 6th for a few points more of the development needs than the first three held).
 MORE_CANDIDATES = 3
+# Below this confidence an out_of_scope message is read by the matcher too: the model took "ik heb honger"
+# for small talk (0.5), while small talk it was trained on scores above 0.9 ("wat eten we vanavond" 0.96).
+OUT_OF_SCOPE_DOUBT = 0.7
 # Clause boundaries: several needs in one message are usually separate clauses.
 CLAUSE_SPLIT = re.compile(r"[.;!?\n]|,|\s(?:en|et|and|maar|mais|ook|aussi|also)\s", re.IGNORECASE)
 SENTENCE_SPLIT = re.compile(r"(?<=[.;!?])\s+|\n")
@@ -76,10 +79,11 @@ def _without_place_sentences(text: str) -> str:
     """"... Ik woon in Schaarbeek." says where, not what: matched as a need it pulls towards housing.
     Whole short sentences only: a clause cut at a comma or "en" ("maison médicale Schaerbeek, how to
     register?") or a "for whom" phrase ("mijn ouders hebben me buitengezet") is part of the need
-    (on the development sets, cutting those lost 2-17 points of intake success per language)."""
+    (on the development sets, cutting those lost 2-17 points of intake success per language).
+    A message that only says where has no need in it: the commune is read from it all the same."""
     sentences = [s for s in SENTENCE_SPLIT.split(text) if s.strip()]
     kept = [s for s in sentences if not _is_place_clause(s)]
-    return " ".join(kept) if kept else text
+    return " ".join(kept)  # nothing when it only says where ("Anderlecht" answering "which help?")
 
 
 def analyse_need(text: str, lang: str) -> NeedAnalysis:
@@ -117,6 +121,17 @@ def analyse_need(text: str, lang: str) -> NeedAnalysis:
         candidates=candidates,
         more_candidates=more_candidates,
     )
+
+
+def may_be_a_need(intent: str | None, confidence: float) -> bool:
+    """A message the NLU model did not understand, or only doubtfully took for off-topic, may still
+    name a need in words it never saw; the matcher then decides (names_a_need)."""
+    return intent == "nlu_fallback" or (intent == "out_of_scope" and confidence < OUT_OF_SCOPE_DOUBT)
+
+
+def names_a_need(analysis: NeedAnalysis) -> bool:
+    """A category sure enough to search on, or one to offer that is more than a guess."""
+    return bool(analysis.categories) or any(c.score >= NEED_THRESHOLD for c in analysis.candidates)
 
 
 def place_answer(text: str) -> PlaceMatch:

@@ -263,7 +263,10 @@ class NeedMatcher:
         return scores
 
     def _is_wordlike(self, word: str) -> bool:
-        """A known word, or one that could be a word: keyboard mashing ("qsdfghjk", "jkljkl") is not."""
+        """A known word, or one that could be a word: keyboard mashing ("qsdfghjk", "jkljkl") is not, nor a
+        number ("15" answering "how old?" matched categories for ages)."""
+        if word.isdigit():
+            return False
         if any(word in index.vocab.known for index in self.indexes.values()):
             return True
         return bool(_VOWEL.search(word)) and not _REPEATED.fullmatch(word)

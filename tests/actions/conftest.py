@@ -6,10 +6,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 
 def make_tracker(text: str, intent: str = "describe_need", slots: dict | None = None,
-                 entities: list | None = None, metadata: dict | None = None) -> Tracker:
+                 entities: list | None = None, metadata: dict | None = None, confidence: float = 0.9) -> Tracker:
     latest_message = {
         "text": text,
-        "intent": {"name": intent, "confidence": 0.9},
+        "intent": {"name": intent, "confidence": confidence},
         "entities": entities or [],
         "metadata": metadata or {},
     }

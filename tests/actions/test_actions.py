@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from actions.every_message import ActionHandleMisunderstanding, ActionReadMessage
 from actions.need import ActionAnalyseNeed, ValidateNeedForm
 from actions.person_and_signals import ActionRequestHandover
@@ -90,6 +92,33 @@ def test_second_misunderstanding_offers_a_person(tracker_for, dispatcher):
         dispatcher, tracker_for("xqzt", intent="nlu_fallback", slots={"misunderstandings": 2}), domain={})
     assert [e["name"] for e in events if e["event"] == "followup"] == ["action_offer_handover"]
     assert dispatcher.messages[0]["response"] == "utter_reason_misunderstood"
+
+
+@pytest.mark.parametrize(("text", "intent", "confidence", "lang"), [
+    ("ik heb honger", "out_of_scope", 0.5, "nl"),  # the model's doubtful guess for it
+    ("je n ai plus d argent", "nlu_fallback", 0.45, "fr"),
+])
+def test_a_need_the_model_did_not_understand_is_taken_as_a_need(tracker_for, dispatcher, text, intent, confidence,
+                                                                 lang):
+    tracker = tracker_for(text, intent=intent, confidence=confidence,
+                          slots={"language": lang, "misunderstandings": 1})
+    events = ActionHandleMisunderstanding().run(dispatcher, tracker, domain={})
+    slots = _slots(events)
+    assert [e["name"] for e in events if e["event"] == "followup"] == ["need_form"]
+    assert slots["need_categories"] or slots["need_candidates"]
+    assert slots["misunderstandings"] == 0 and dispatcher.messages == []
+
+
+@pytest.mark.parametrize(("text", "intent", "confidence"), [
+    ("wat eten we vanavond", "out_of_scope", 0.96),  # small talk the model is sure of stays small talk
+    ("hoe gaat het met jou", "nlu_fallback", 0.4),  # nothing the matcher takes for a need
+    ("15", "nlu_fallback", 0.45),
+])
+def test_small_talk_stays_a_misunderstanding(tracker_for, dispatcher, text, intent, confidence):
+    tracker = tracker_for(text, intent=intent, confidence=confidence, slots={"language": "nl"})
+    events = ActionHandleMisunderstanding().run(dispatcher, tracker, domain={})
+    assert not [e for e in events if e["event"] == "followup"]
+    assert dispatcher.messages[0]["response"] in ("utter_out_of_scope", "utter_default")
 
 
 # --- the need -------------------------------------------------------------------------------------------

@@ -29,3 +29,9 @@ def test_a_sentence_that_only_says_where_does_not_change_the_need():
     with_place = analyse_need("ik zoek een huisarts die Arabisch spreekt. Ik woon in Schaarbeek.", "nl")
     assert _offered(alone) and _offered(with_place)[0] == _offered(alone)[0] == 925  # a general practitioner
     assert with_place.place.status == "found"
+
+
+@pytest.mark.parametrize("text", ["Anderlecht", "1030", "Ik woon in Jette.", "15"])
+def test_a_message_that_only_says_where_or_a_number_names_no_need(text):
+    analysis = analyse_need(text, "nl")
+    assert analysis.categories == [] and analysis.candidates == []

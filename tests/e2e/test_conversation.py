@@ -251,6 +251,35 @@ def test_none_of_the_offered_categories_offers_the_next_ones(citizen):
     assert all(chosen in {c["id"] for c in s["categories"]} for s in cards["services"])
 
 
+def test_a_place_given_instead_of_a_choice_is_kept_and_the_choice_asked_again(citizen):
+    person = citizen("nl")
+    person.say("ik heb problemen met mijn zoon")
+    first = [p for p in person.payloads() if p.startswith("/choose_category")]
+    assert first, person.replies
+    person.say("Anderlecht")  # not a need: the same question again, and the commune is known
+    assert [p for p in person.payloads() if p.startswith("/choose_category")] == first, person.replies
+    person.say(first[0])
+    assert not said(person, "utter_ask_commune", "nl"), person.replies
+
+
+@pytest.mark.parametrize(("lang", "message", "place", "expected"), [
+    ("nl", "ik heb honger", "Schaarbeek", {453, 43, 454, 12}),  # food parcels, social restaurants, grocery
+    ("fr", "j ai faim", "Schaerbeek", {453, 43, 454, 12}),
+])
+def test_a_short_need_in_unseen_words_is_still_a_need(citizen, lang, message, place, expected):
+    person = citizen(lang)
+    person.say(message)
+    assert not said(person, "utter_out_of_scope", lang) and not said(person, "utter_default", lang), person.replies
+    choose_if_asked(person, expected)
+    if said(person, "utter_ask_commune", lang):
+        person.say(place)
+    if said(person, "utter_ask_target_group", lang):
+        person.say('/inform_target{"target_group": "self"}')
+    cards = person.custom("service")
+    assert cards, person.replies
+    assert {c["id"] for c in cards["services"][0]["categories"]} & expected
+
+
 def test_something_else_twice_offers_a_person(citizen):
     person = citizen("fr")
     person.say("je cherche une aide alimentaire pour moi à Molenbeek")
