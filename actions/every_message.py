@@ -13,6 +13,7 @@ from actions.tracking import (
     MISUNDERSTOOD_INTENTS,
     OFFER_PERSON_AFTER,
     changed_slots,
+    conversation_language_so_far,
     drop_unchanged,
     latest_intent,
     latest_text,
@@ -44,7 +45,7 @@ class ActionReadMessage(Action):
         # A button's payload ("/service_helpful") is not the citizen's language.
         language = conversation_language(
             "" if text.startswith("/") else text,
-            current=tracker.get_slot("language"), requested=requested_language(tracker),
+            current=conversation_language_so_far(tracker), requested=requested_language(tracker),
         )
         crisis_kind = understand(text, language).crisis_kind
         if crisis_kind is None and intent == "crisis":

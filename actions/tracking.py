@@ -52,6 +52,16 @@ def requested_language(tracker: Tracker) -> str | None:
     return None
 
 
+def conversation_language_so_far(tracker: Tracker) -> str | None:
+    """The conversation's language: the slot, or (before the assistant has answered) the language the
+    channel says the conversation started in (metadata.conversation_lang, from the API)."""
+    if tracker.get_slot("language") in SUPPORTED:
+        return tracker.get_slot("language")
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    hint = metadata.get("conversation_lang")
+    return hint if hint in SUPPORTED else None
+
+
 def place_label(tracker: Tracker, lang: str) -> str:
     return intake.place_label(tracker.get_slot("postcode") or tracker.get_slot("commune") or "", lang)
 

@@ -153,10 +153,15 @@ def answer_language(conversation: Conversation, text: str, requested: str | None
 
 async def ask_assistant(
     settings: Settings, conversation_id: str, text: str, lang: str | None,
-    on_slow: Callable[[], Awaitable[None]] | None = None,
+    on_slow: Callable[[], Awaitable[None]] | None = None, conversation_lang: str | None = None,
 ) -> list[dict]:
-    """Rasa's replies; raises RasaUnavailable when Rasa cannot answer (see api.channel.rasa_client)."""
+    """Rasa's replies; raises RasaUnavailable when Rasa cannot answer (see api.channel.rasa_client).
+    `lang` is a language the channel asks for; `conversation_lang` the one the conversation is in so far
+    (chosen when it started, or answered in since), which the assistant keeps unless the citizen clearly
+    writes in another: without it a conversation started in French was answered "ok" in Dutch."""
     metadata = {"lang": lang} if lang else {}
+    if conversation_lang:
+        metadata["conversation_lang"] = conversation_lang
     return await rasa_client(settings).turn(conversation_id, text, metadata, on_slow=on_slow)
 
 
@@ -196,7 +201,8 @@ async def handle_citizen_message(
 
     await events.assistant_typing(conversation_id, True)
     try:
-        replies = await ask_assistant(settings, conversation_id, text, requested, on_slow=tell_slow)
+        replies = await ask_assistant(settings, conversation_id, text, requested, on_slow=tell_slow,
+                                      conversation_lang=conversation.language)
     except RasaUnavailable as exc:
         logger.warning("assistant unavailable for a message: %s", exc)
         lang = await asyncio.to_thread(answer_language, conversation, text, requested)

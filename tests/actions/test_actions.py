@@ -38,6 +38,18 @@ def test_socketio_custom_data_language_wins(tracker_for, dispatcher):
     assert _read(tracker, dispatcher)["language"] == "en"
 
 
+@pytest.mark.parametrize(("text", "started_in"), [("ok", "fr"), ("hi", "en"), ("merci", "nl")])
+def test_the_language_a_conversation_started_in_is_kept_for_a_short_first_message(tracker_for, dispatcher, text,
+                                                                                   started_in):
+    tracker = tracker_for(text, intent="greet", metadata={"conversation_lang": started_in})
+    assert _read(tracker, dispatcher)["language"] == started_in
+
+
+def test_a_first_message_clearly_in_another_language_still_switches(tracker_for, dispatcher):
+    tracker = tracker_for("mijn moeder kan zich niet meer alleen wassen", metadata={"conversation_lang": "fr"})
+    assert _read(tracker, dispatcher)["language"] == "nl"
+
+
 def test_explicit_choice_of_language(tracker_for, dispatcher):
     tracker = tracker_for("in het Frans aub", intent="choose_language", slots={"language": "nl"},
                           entities=[{"entity": "language", "value": "fr"}])

@@ -251,6 +251,13 @@ def test_none_of_the_offered_categories_offers_the_next_ones(citizen):
     assert all(chosen in {c["id"] for c in s["categories"]} for s in cards["services"])
 
 
+@pytest.mark.parametrize(("lang", "text"), [("fr", "ok"), ("en", "hi")])
+def test_a_conversation_started_in_a_language_is_answered_in_it(citizen, lang, text):
+    person = citizen(lang)  # the widget or a client chose the language when the conversation started
+    person.say(text)
+    assert person.replies and all(r["metadata"]["lang"] == lang for r in person.replies), person.replies
+
+
 def test_a_place_given_instead_of_a_choice_is_kept_and_the_choice_asked_again(citizen):
     person = citizen("nl")
     person.say("ik heb problemen met mijn zoon")
