@@ -79,16 +79,16 @@ def _without_place_sentences(text: str) -> str:
     """"... Ik woon in Schaarbeek." says where, not what: matched as a need it pulls towards housing.
     Whole short sentences only: a clause cut at a comma or "en" ("maison médicale Schaerbeek, how to
     register?") or a "for whom" phrase ("mijn ouders hebben me buitengezet") is part of the need
-    (on the development sets, cutting those lost 2-17 points of intake success per language).
-    A message that only says where has no need in it: the commune is read from it all the same."""
+    (on the development sets, cutting those lost 2-17 points of intake success per language)."""
     sentences = [s for s in SENTENCE_SPLIT.split(text) if s.strip()]
     kept = [s for s in sentences if not _is_place_clause(s)]
-    return " ".join(kept)  # nothing when it only says where ("Anderlecht" answering "which help?")
+    return " ".join(kept) if kept else text
 
 
 def analyse_need(text: str, lang: str) -> NeedAnalysis:
     understanding = understand(text, lang)
-    need_text = _without_place_sentences(text)
+    # A bare place ("Anderlecht", "1030" answering "which help?") names no need; "thuishulp in Jette" does.
+    need_text = "" if resolve_place(text).status != "unknown" else _without_place_sentences(text)
     if need_text.strip():
         prepare_queries([need_text, *_need_clauses(need_text)])  # one call to the encoder for the turn
     limit = MAX_CANDIDATES + MORE_CANDIDATES

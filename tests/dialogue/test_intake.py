@@ -31,7 +31,14 @@ def test_a_sentence_that_only_says_where_does_not_change_the_need():
     assert with_place.place.status == "found"
 
 
-@pytest.mark.parametrize("text", ["Anderlecht", "1030", "Ik woon in Jette.", "15"])
-def test_a_message_that_only_says_where_or_a_number_names_no_need(text):
+@pytest.mark.parametrize("text", ["Anderlecht", "1030", "Woluwe", "15"])
+def test_a_bare_place_or_number_names_no_need(text):
     analysis = analyse_need(text, "nl")
     assert analysis.categories == [] and analysis.candidates == []
+
+
+@pytest.mark.parametrize("text", ["thuisverpleging in Schaarbeek", "thuisverpleging Ik woon in Schaarbeek."])
+def test_a_short_need_with_its_place_is_still_a_need(text):
+    analysis = analyse_need(text, "nl")
+    assert {c.id for c in analysis.categories + analysis.candidates} & {346, 351}
+    assert analysis.place.status == "found"
