@@ -16,6 +16,7 @@ from actions.tracking import (
     conversation_language_so_far,
     drop_unchanged,
     latest_intent,
+    latest_intent_confidence,
     latest_text,
     offer_person,
     requested_language,
@@ -68,8 +69,8 @@ class ActionHandleMisunderstanding(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = latest_text(tracker)
-        confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0.0)
-        if not text.startswith("/") and intake.may_be_a_need(latest_intent(tracker), confidence):
+        if not text.startswith("/") and intake.may_be_a_need(latest_intent(tracker),
+                                                             latest_intent_confidence(tracker)):
             analysis = intake.analyse_need(text, tracker_language(tracker))
             if intake.names_a_need(analysis):  # "ik heb honger": a need in words the model never saw
                 return [*drop_unchanged(tracker, [SlotSet("misunderstandings", 0), *need_slots(analysis, text)]),

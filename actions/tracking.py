@@ -38,6 +38,10 @@ def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
+def latest_intent_confidence(tracker: Tracker) -> float:
+    return float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
+
+
 def requested_language(tracker: Tracker) -> str | None:
     """A language chosen explicitly: by the channel (metadata.lang) or by the citizen (choose_language)."""
     message = tracker.latest_message or {}

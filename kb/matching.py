@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import bm25s
 import numpy as np
 import yaml
 from spacy.lang.en.lex_attrs import like_num as en_like_number
@@ -42,7 +41,7 @@ from spacy.lang.nl.lex_attrs import like_num as nl_like_number
 from kb.geo import communes
 from kb.semantic import DenseIndex, encode, encode_cached
 from kb.taxonomy import Category, categories
-from kb.text import LANGS, CharNgramIndex, Vocabulary, content_words, fold, is_stop, stem, words
+from kb.text import LANGS, CharNgramIndex, Vocabulary, content_words, fold, is_stop, lucene_bm25, stem, words
 
 SYNONYMS = Path(__file__).parent / "data" / "need_synonyms.yaml"
 PHRASINGS = Path(__file__).parent / "data" / "need_phrasings.yaml"
@@ -152,11 +151,7 @@ class _LanguageIndex:
                         self.phrases[tuple(stems)].add(cid)
                 field_docs[fname].append(terms)
         # One BM25 (Lucene's, from bm25s) per field; a category's score is their weighted sum.
-        self.fields: dict[str, bm25s.BM25] = {}
-        for fname, docs in field_docs.items():
-            index = bm25s.BM25(method="lucene", k1=K1, b=B)
-            index.index(docs, show_progress=False)
-            self.fields[fname] = index
+        self.fields = {fname: lucene_bm25(docs, K1, B) for fname, docs in field_docs.items()}
         for order, phrase in enumerate(self.phrases):
             self.phrases_by_first[phrase[0]].append((order, phrase))
 
@@ -290,7 +285,7 @@ class NeedMatcher:
         # a marker: a greeting, thanks, an apology, "since", or an age or a duration ("52 jaar", "dix ans")
         marked = any(w in framing.markers for w in tokens) or any(
             numbers[i] and tokens[i + 1] in _TIME_UNITS for i in range(len(tokens) - 1))
-        allowed = framing.markers | framing.words
+        allowed = framing.allowed
         if marked and framing.language_names & set(tokens) and not _LEARNING.search(sentence):
             allowed |= framing.language_apology  # "Excuseer voor mijn Nederlands, het is niet zo goed."
         return marked and all(
@@ -367,7 +362,7 @@ class _Framing:
     """The words of FRAMING_WORDS, folded; the names of Brussels, Belgium and the communes are framing."""
 
     markers: frozenset[str]
-    words: frozenset[str]
+    allowed: frozenset[str]  # the markers, the other framing words and the place names
     language_names: frozenset[str]
     language_apology: frozenset[str]
 
@@ -380,8 +375,8 @@ def _framing() -> _Framing:
     framing |= {"brussel", "bruxelles", "brussels", "belgie", "belgique", "belgium"}
     framing |= {part for c in communes() for name in (c.name_nl, c.name_fr) for part in words(name)}
     apology = data["language_apology"]
-    return _Framing(frozenset(markers), frozenset(framing), frozenset(fold(str(w)) for w in apology["names"]),
-                    frozenset(fold(str(w)) for w in apology["words"]))
+    names, apology_words = ({fold(str(w)) for w in apology[key]} for key in ("names", "words"))
+    return _Framing(frozenset(markers), frozenset(markers | framing), frozenset(names), frozenset(apology_words))
 
 
 def _not_needs() -> list[str]:

@@ -207,6 +207,13 @@ def char_ngrams(text: str, n: int = 4) -> list[str]:
     return out
 
 
+def lucene_bm25(docs: list[list[str]], k1: float, b: float) -> bm25s.BM25:
+    """BM25 (Lucene's variant, from bm25s) over documents given as token lists, one row per document."""
+    index = bm25s.BM25(method="lucene", k1=k1, b=b)
+    index.index(docs, show_progress=False)
+    return index
+
+
 class CharNgramIndex:
     """BM25 (Lucene's variant, from the bm25s library) over character n-grams of short documents, one
     document per key (a category).
@@ -218,9 +225,7 @@ class CharNgramIndex:
     def __init__(self, docs: dict[int, list[str]], n: int = 4, k1: float = 1.2, b: float = 0.75) -> None:
         self.n = n
         self.keys = list(docs)
-        self._bm25 = bm25s.BM25(method="lucene", k1=k1, b=b)
-        self._bm25.index([[g for text in docs[key] for g in char_ngrams(text, n)] for key in self.keys],
-                         show_progress=False)
+        self._bm25 = lucene_bm25([[g for text in docs[key] for g in char_ngrams(text, n)] for key in self.keys], k1, b)
 
     def scores(self, text: str) -> np.ndarray:
         """One score per key (self.keys order); zeros when nothing is shared."""

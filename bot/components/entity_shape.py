@@ -31,8 +31,9 @@ class EntityShapeFilter(FromConfig, GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"patterns": {"postcode": r"\d{4}", "age": r"\d{1,3}", "target_group": "self|child|parent|partner|other",
-                             "language": "nl|fr|en"}}
+        # the values of the slots these entities fill (bot/domain/core.yml)
+        return {"patterns": {"postcode": r"\d{4}", "age": r"\d{1,3}",
+                             "target_group": "self|child|parent|partner|other", "language": "nl|fr|en"}}
 
     def __init__(self, config: dict[str, Any]) -> None:
         patterns = config.get("patterns")
