@@ -15,7 +15,7 @@ from kb.geo import PlaceMatch, find_place_in_text, resolve_place
 from kb.matching import NEED_THRESHOLD, CategoryMatch, is_confident, match_needs, prepare_queries
 from kb.taxonomy import categories as taxonomy
 
-# Scores belong to the matcher: this module only uses its contract (match_needs, is_confident),
+# Scores belong to the matcher: this module only uses its contract (match_needs, NEED_THRESHOLD, is_confident),
 # so a new matcher with another score scale needs no change here.
 MAX_CATEGORIES = 3
 MAX_CANDIDATES = 3  # categories offered as buttons when the match is unsure
