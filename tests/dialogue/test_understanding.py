@@ -1,0 +1,39 @@
+"""dialogue.understanding: the crisis rules, through the real spaCy pipeline of each language."""
+
+import pytest
+
+from dialogue.understanding import understand
+
+
+@pytest.mark.parametrize("lang, text, kind", [
+    ("nl", "mijn opa is niet meer aanspreekbaar", "medical"),
+    ("nl", "ik heb pijn op de borst en ik zweet", "medical"),
+    ("fr", "il a du mal à respirer depuis dix minutes", "medical"),
+    ("fr", "mon fils s'est évanoui dans la cuisine", "medical"),
+    ("en", "my friend collapsed in the kitchen", "medical"),
+    ("en", "she can't breathe", "medical"),
+    ("nl", "er staat een man met een mes voor mijn deur", "violence"),
+    ("fr", "ils vont le tabasser devant chez moi", "violence"),
+    ("en", "someone stabbed my brother", "violence"),
+    ("nl", "ik heb een afscheidsbrief geschreven", "suicide"),
+    ("fr", "je vais me jeter sous un train", "suicide"),
+    ("en", "I've written a goodbye letter to my kids", "suicide"),
+])
+def test_crisis_words_are_recognised_in_each_language(lang, text, kind):
+    assert understand(text, lang).crisis_kind == kind
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("nl", "ik zoek een kinesist voor mijn rugpijn"),
+    ("nl", "mijn moeder kan zich niet meer alleen wassen"),
+    ("fr", "je cherche une maison de repos pour ma mère"),
+    ("en", "I need help paying my rent"),
+])
+def test_ordinary_needs_are_no_crisis(lang, text):
+    assert understand(text, lang).crisis_kind is None
+
+
+def test_the_most_urgent_kind_comes_first():
+    understanding = understand("hij slaat me en ik kan niet ademen", "nl")
+    assert understanding.crisis_kinds == ["violence", "medical"]
+    assert understanding.crisis_kind == "medical"
