@@ -15,8 +15,8 @@ Three rankings, fused (every step is measured by bench/needs_eval.py):
   language (English: our synonyms and phrasings only), normalised and added the same way. It reaches
   inside Dutch compounds, diminutives and inflections ("kinderopvang" / "opvang voor kinderen",
   "kindje", "schulden" / "schuldhulp") where whole stems miss; it is what lifted Dutch on the dev sets.
-Sentences that only frame the need (a greeting, one's age, how long one has lived here, thanks:
-kb/data/framing_words.yaml) are left out of a message of several. A small prior ranks down categories
+What frames the need is left out first (kb/need_query.py): a greeting, one's age or thanks in a message of
+several sentences, and the language the citizen wants to be helped in. A small prior ranks down categories
 meant for professionals. Small talk and keyboard mashing give no
 match: texts without a plausible word, or closer to kb/data/not_needs.yaml than to any category.
 Everything is built once per process from files in kb/data (no database needed); the document
@@ -33,21 +33,15 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from spacy.lang.en.lex_attrs import like_num as en_like_number
-from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
-from spacy.lang.fr.lex_attrs import like_num as fr_like_number
-from spacy.lang.nl.lex_attrs import like_num as nl_like_number
 
-from kb.geo import communes
+from kb.need_query import need_text
 from kb.semantic import DenseIndex, encode, encode_cached
 from kb.taxonomy import Category, categories
-from kb.text import LANGS, CharNgramIndex, Vocabulary, content_words, fold, is_stop, lucene_bm25, stem, words
+from kb.text import LANGS, CharNgramIndex, Vocabulary, content_words, is_stop, lucene_bm25, stem, words
 
 SYNONYMS = Path(__file__).parent / "data" / "need_synonyms.yaml"
 PHRASINGS = Path(__file__).parent / "data" / "need_phrasings.yaml"
 NOT_NEEDS = Path(__file__).parent / "data" / "not_needs.yaml"
-FRAMING_WORDS = Path(__file__).parent / "data" / "framing_words.yaml"
-MAX_QUERY_CHARS = 500
 SUPPORTED_LANGS = ("nl", "fr", "en")
 
 FIELD_WEIGHTS = {"title": 3.0, "keywords": 1.2, "synonyms": 4.0, "description": 0.5}
@@ -86,23 +80,8 @@ SCORE_SCALE = 10.0
 SCORE_OFFSET = -1.0
 MIN_SCORE = 1.0  # below this a category is not even a candidate
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+")
-_LIKE_NUMBER = (nl_like_number, fr_like_number, en_like_number)  # "52", "tien", "vingt", "ten"
-_TIME_UNITS = {"jaar", "jarige", "maand", "maanden", "weken", "ans", "an", "mois", "semaines", "years", "year",
-               "months", "weeks"}
-_MESSAGE_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
 _VOWEL = re.compile(r"[aeiouy]")
 _REPEATED = re.compile(r"(.{1,3})\1+.{0,2}")
-# "... in het Nederlands?", "en français svp", "in English": the language a citizen wants to be helped in,
-# not the need (it pulled such texts to language courses); kept when the text is about learning a language.
-_SERVICE_LANGUAGE = re.compile(
-    r"\b(in het|en|in) (nederlands|frans|engels|fran[cç]ais|n[eé]erlandais|anglais|dutch|french|english)\b",
-    re.IGNORECASE,
-)
-_LEARNING = re.compile(
-    r"\b(leren|les|lessen|cursus|taalles|cours|apprendre|learn|learning|lessons?|class(es)?|courses?|"
-    r"alfabetisering|alphab[eé]tisation|alpha|literacy|lezen|lire|read)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -208,7 +187,6 @@ class NeedMatcher:
         self.indexes = {lang: _LanguageIndex(lang, self.categories, synonyms[lang]) for lang in LANGS}
         self.dense = DenseIndex(_dense_documents(self.categories), TOP_K, TOP_WEIGHT)
         self.not_needs = encode_cached(_not_needs(), "not_needs")
-        self.framing = _framing()
         ids = self.dense.category_ids
         phrasings = _load_phrases(PHRASINGS, "phrasings")
         self.char_indexes = {
@@ -267,30 +245,8 @@ class NeedMatcher:
         return bool(_VOWEL.search(word)) and not _REPEATED.fullmatch(word)
 
     def query_text(self, text: str) -> str:
-        """What is matched of a citizen's text: without the language to be helped in, nor framing sentences."""
-        return self._without_framing(_query_text(text))
-
-    def _without_framing(self, text: str) -> str:
-        """The need's sentences of a message: "Goeiedag, ik ben 52 jaar. Ik kan mijn huur niet betalen."
-        without its first sentence, which pulled the whole text towards job seekers over 45 (FRAMING_WORDS).
-        A message of one sentence, or of framing sentences only, stays whole."""
-        sentences = [s for s in _MESSAGE_SENTENCE.split(text) if s.strip()]
-        kept = [s for s in sentences if not self._is_framing(s)]
-        return " ".join(kept) if kept and len(kept) < len(sentences) else text
-
-    def _is_framing(self, sentence: str) -> bool:
-        tokens = words(sentence)
-        numbers = [any(like(w) for like in _LIKE_NUMBER) for w in tokens]
-        framing = self.framing
-        # a marker: a greeting, thanks, an apology, "since", or an age or a duration ("52 jaar", "dix ans")
-        marked = any(w in framing.markers for w in tokens) or any(
-            numbers[i] and tokens[i + 1] in _TIME_UNITS for i in range(len(tokens) - 1))
-        allowed = framing.allowed
-        if marked and framing.language_names & set(tokens) and not _LEARNING.search(sentence):
-            allowed |= framing.language_apology  # "Excuseer voor mijn Nederlands, het is niet zo goed."
-        return marked and all(
-            number or w in allowed or is_stop(w, "nl") or is_stop(w, "fr") or w in EN_STOP_WORDS
-            for w, number in zip(tokens, numbers, strict=True))
+        """What is matched of a citizen's text (kb/need_query.py): the need, without what frames it."""
+        return need_text(text)
 
     def match(self, text: str, lang: str, limit: int = 5) -> list[CategoryMatch]:
         if lang not in SUPPORTED_LANGS:
@@ -318,10 +274,6 @@ class NeedMatcher:
         return out
 
 
-def _query_text(text: str) -> str:
-    return _without_service_language((text or "")[:MAX_QUERY_CHARS])
-
-
 # A turn's texts (the need, then each of its clauses) encoded in one call to the encoder: half the CPU of
 # one call per text. Kept for the next few matches only, in this process.
 _RECENT_QUERIES = 64
@@ -347,36 +299,6 @@ def _query_vector(text: str) -> np.ndarray:
     with _recent_lock:
         vector = _recent.get(text)
     return encode([text]) if vector is None else vector[None, :]
-
-
-def _without_service_language(text: str) -> str:
-    """The text without mentions of the language to be helped in, unless it is about learning one."""
-    if _LEARNING.search(text):
-        return text
-    stripped = _SERVICE_LANGUAGE.sub(" ", text)
-    return text if stripped == text else " ".join(stripped.split())
-
-
-@dataclass(frozen=True)
-class _Framing:
-    """The words of FRAMING_WORDS, folded; the names of Brussels, Belgium and the communes are framing."""
-
-    markers: frozenset[str]
-    allowed: frozenset[str]  # the markers, the other framing words and the place names
-    language_names: frozenset[str]
-    language_apology: frozenset[str]
-
-
-def _framing() -> _Framing:
-    with FRAMING_WORDS.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    markers, framing = ({fold(str(w)) for lang in SUPPORTED_LANGS for w in data[key].get(lang) or []}
-                        for key in ("markers", "words"))
-    framing |= {"brussel", "bruxelles", "brussels", "belgie", "belgique", "belgium"}
-    framing |= {part for c in communes() for name in (c.name_nl, c.name_fr) for part in words(name)}
-    apology = data["language_apology"]
-    names, apology_words = ({fold(str(w)) for w in apology[key]} for key in ("names", "words"))
-    return _Framing(frozenset(markers), frozenset(markers | framing), frozenset(names), frozenset(apology_words))
 
 
 def _not_needs() -> list[str]:

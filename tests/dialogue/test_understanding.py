@@ -16,6 +16,7 @@ from dialogue.understanding import understand
     ("fr", "ils vont le tabasser devant chez moi", "violence"),
     ("en", "someone stabbed my brother", "violence"),
     ("nl", "ik heb een afscheidsbrief geschreven", "suicide"),
+    ("nl", "ik had een vraag over de huur maar ik sta nu op de brug", "suicide"),
     ("fr", "je vais me jeter sous un train", "suicide"),
     ("en", "I've written a goodbye letter to my kids", "suicide"),
 ])

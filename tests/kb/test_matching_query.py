@@ -2,7 +2,10 @@
 
 import pytest
 
-from kb.matching import _without_service_language, match_needs, matcher
+from kb.matching import match_needs
+from kb.need_query import without_framing, without_service_language
+
+LANGUAGE_COURSES = {615, 616, 617, 618, 619}  # literacy, French and Dutch for speakers of other languages
 
 
 @pytest.mark.parametrize(
@@ -15,10 +18,14 @@ from kb.matching import _without_service_language, match_needs, matcher
         ("une assistante sociale en français svp", "une assistante sociale svp"),
         ("a psychologist who speaks in English", "a psychologist who speaks"),
         ("zijn er AA groepen in het nederlands?", "zijn er AA groepen ?"),
+        ("ik zoek een huisarts die Spaans spreekt", "ik zoek een huisarts"),
+        ("un médecin qui parle l'arabe à Schaerbeek", "un médecin à Schaerbeek"),
+        ("I need a GP who speaks Spanish, I live in Ixelles", "I need a GP , I live in Ixelles"),
+        ("een advocaat die ook goed Turks spreekt", "een advocaat"),
     ],
 )
 def test_the_language_to_be_helped_in_is_left_out(text, expected):
-    assert _without_service_language(text) == expected
+    assert without_service_language(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -28,10 +35,17 @@ def test_the_language_to_be_helped_in_is_left_out(text, expected):
         "des cours en français",
         "learn to read in French",
         "alphabétisation en français",
+        "ik wil leren lezen bij iemand die Arabisch spreekt",
     ],
 )
 def test_a_text_about_learning_a_language_keeps_it(text):
-    assert _without_service_language(text) == text
+    assert without_service_language(text) == text
+
+
+def test_a_gp_who_speaks_another_language_is_a_gp():
+    assert [m.id for m in match_needs("I need a GP who speaks Spanish", "en", limit=1)] == \
+        [m.id for m in match_needs("I need a GP", "en", limit=1)]
+    assert match_needs("un médecin généraliste qui parle espagnol", "fr", limit=1)[0].id not in LANGUAGE_COURSES
 
 
 def test_the_service_language_changes_nothing_in_the_ranking():
@@ -73,9 +87,9 @@ def test_framing_sentences_around_a_need_change_nothing_in_the_ranking(lang, bef
 ])
 def test_a_sentence_that_may_say_the_need_is_kept(sentence):
     text = f"{sentence} Mijn moeder kan niet meer koken."
-    assert matcher()._without_framing(text) == text
+    assert without_framing(text) == text
 
 
 def test_a_message_of_framing_sentences_only_stays_whole():
     text = "Goeiedag, ik ben 52 jaar. Alvast bedankt!"
-    assert matcher()._without_framing(text) == text
+    assert without_framing(text) == text
