@@ -70,6 +70,12 @@ def _distinct_needs(text: str, lang: str) -> list[list[CategoryMatch]]:
     return needs
 
 
+def _with_first(first: list[CategoryMatch], matches: list[CategoryMatch]) -> list[CategoryMatch]:
+    """`first`, then the matches that are not in it."""
+    ids = {m.id for m in first}
+    return first + [m for m in matches if m.id not in ids]
+
+
 def _is_place_clause(clause: str) -> bool:
     words = clause.split()
     return len(words) <= MAX_PLACE_CLAUSE_WORDS and find_place_in_text(clause).status == "found"
@@ -105,7 +111,9 @@ def analyse_need(text: str, lang: str) -> NeedAnalysis:
         # Unsure, two categories close, or only guesses (below NEED_THRESHOLD): nothing is searched on or
         # signalled; the citizen chooses, or says "something else". Offering guesses too: on needs-dev,
         # 26 of the 31 phrasings whose best match stayed below the threshold had a right one in the top 3.
-        candidates, more_candidates = whole[:MAX_CANDIDATES], whole[MAX_CANDIDATES:limit]
+        # A clause that is sure of its need ("... and I need a GP") is offered first, whatever the rest says.
+        offered = _with_first([needs[0][0]] if needs else [], whole)
+        candidates, more_candidates = offered[:MAX_CANDIDATES], offered[MAX_CANDIDATES:limit]
     reasons = []
     if len(needs) >= 2:
         reasons.append("several_needs")

@@ -42,3 +42,12 @@ def test_a_short_need_with_its_place_is_still_a_need(text):
     analysis = analyse_need(text, "nl")
     assert {c.id for c in analysis.categories + analysis.candidates} & {346, 351}
     assert analysis.place.status == "found"
+
+
+def test_a_clause_sure_of_its_need_is_offered_first_when_the_whole_message_is_not():
+    # The story around it ("just moved here from Spain") pulled the whole message to newcomers and
+    # language courses; the clause "I need a GP" alone is clear.
+    analysis = analyse_need("hi, I just moved to Brussels from Spain and I need a GP who speaks Spanish, "
+                            "I live in Ixelles", "en")
+    assert analysis.categories == []
+    assert analysis.candidates[0].id == 925  # a general practitioner (médecine globale / maisons médicales)
