@@ -94,7 +94,9 @@ def _without_place_sentences(text: str) -> str:
 def analyse_need(text: str, lang: str) -> NeedAnalysis:
     understanding = understand(text, lang)
     # A bare place ("Anderlecht", "1030" answering "which help?") names no need; "thuishulp in Jette" does.
-    need_text = "" if resolve_place(text).status != "unknown" else _without_place_sentences(text)
+    # Nor does a bare "for whom" ("voor mijn moeder" was matched to crèches).
+    bare_for_whom = understanding.target_group is not None and not understanding.other_words
+    need_text = "" if bare_for_whom or resolve_place(text).status != "unknown" else _without_place_sentences(text)
     if need_text.strip():
         prepare_queries([need_text, *_need_clauses(need_text)])  # one call to the encoder for the turn
     limit = MAX_CANDIDATES + MORE_CANDIDATES

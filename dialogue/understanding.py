@@ -28,6 +28,9 @@ class Understanding:
     barriers: list[str] = field(default_factory=list)
     target_group: str | None = None
     age: int | None = None
+    # The words besides "for whom" (numbers aside): none in "voor mijn moeder van 84", "alleen" in "mijn moeder
+    # is alleen".
+    other_words: list[str] = field(default_factory=list)
 
     @property
     def crisis_kind(self) -> str | None:
@@ -81,6 +84,9 @@ def understand(text: str, lang: str) -> Understanding:
         elif ent.label_ == "AGE":
             if result.age is None and ent[0].text.isdigit() and 0 <= int(ent[0].text) <= 120:
                 result.age = int(ent[0].text)
+    around_whom = set(_patterns()["for_whom_words"][lang if lang in LANGUAGES else "nl"])
+    result.other_words = [token.lower_ for token in doc if token.ent_type_ not in ("TARGET_GROUP", "AGE") and not (
+        token.lower_ in around_whom or token.is_punct or token.is_space or token.like_num)]
     if result.target_group is None:
         self_words = set(_patterns()["self_words"][lang if lang in LANGUAGES else "nl"])
         if any(token.lower_ in self_words for token in doc):

@@ -37,6 +37,23 @@ def test_a_bare_place_or_number_names_no_need(text):
     assert analysis.categories == [] and analysis.candidates == []
 
 
+@pytest.mark.parametrize("lang, text", [
+    ("nl", "voor mijn moeder"), ("nl", "voor mijn moeder van 84"), ("fr", "c'est pour ma mère"), ("en", "for my dad"),
+    ("fr", "pour moi"),
+])
+def test_a_bare_for_whom_names_no_need(lang, text):
+    # "voor mijn moeder", answering "which help?", was matched to crèches
+    analysis = analyse_need(text, lang)
+    assert analysis.understanding.target_group is not None
+    assert analysis.categories == [] and analysis.candidates == []
+
+
+@pytest.mark.parametrize("lang, text", [("nl", "mijn moeder is alleen"), ("fr", "ma mère est seule"),
+                                        ("en", "my mum is alone")])
+def test_for_whom_with_one_word_more_may_be_a_need(lang, text):
+    assert _offered(analyse_need(text, lang))
+
+
 @pytest.mark.parametrize("text", ["thuisverpleging in Schaarbeek", "thuisverpleging Ik woon in Schaarbeek."])
 def test_a_short_need_with_its_place_is_still_a_need(text):
     analysis = analyse_need(text, "nl")
