@@ -102,8 +102,8 @@ class ValidateNeedForm(FormValidationAction):
         if analysis.categories:
             return {**slots, "need_choice": "described"}
         if not analysis.candidates:  # no need in it ("Schaarbeek"): keep what it says, ask the same again
-            dispatcher.utter_message(response="utter_need_not_understood")
             slots = {k: v for k, v in slots.items() if k in ("commune", "postcode", "target_group", "age")}
+            dispatcher.utter_message(response="utter_noted" if slots else "utter_need_not_understood")
         return {**slots, "need_choice": None}
 
     def validate_commune(

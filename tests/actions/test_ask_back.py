@@ -129,6 +129,19 @@ def test_digits_typed_by_the_citizen_are_not_a_button(monkeypatch, tracker_for, 
     assert "need_candidates" not in result  # the same buttons are asked again
 
 
+@pytest.mark.parametrize("answer, kept", [
+    ("Schaarbeek", {"commune": "21015"}), ("voor mijn moeder", {"target_group": "parent"}),
+])
+def test_a_place_or_for_whom_answering_which_help_is_kept_and_the_same_buttons_asked(
+    tracker_for, dispatcher, answer, kept
+):
+    tracker = tracker_for(answer, intent="describe_need", slots={"need_candidates": [35, 62]})
+    result = need.ValidateNeedForm().validate_need_choice(answer, dispatcher, tracker, {})
+    assert result["need_choice"] is None and "need_candidates" not in result
+    assert kept.items() <= result.items()
+    assert dispatcher.messages[0]["response"] == "utter_noted"
+
+
 def test_an_unknown_category_id_is_refused(tracker_for, dispatcher):
     tracker = tracker_for('/choose_category{"category_id": 999999}', intent="choose_category",
                           entities=[{"entity": "category_id", "value": 999999}])
