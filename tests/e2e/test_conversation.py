@@ -478,6 +478,17 @@ def test_citizen_can_switch_language(citizen):
     assert said(person, "utter_language_chosen", "nl"), person.replies
 
 
+def test_a_language_course_is_a_need_not_a_language_switch(citizen):
+    # The model took "cours de français le soir" for choose_language and switched to French instead.
+    person = citizen("fr")
+    person.say("cours de néerlandais le soir, j'habite à Ixelles")
+    assert not said(person, "utter_language_chosen", "nl") and not said(person, "utter_language_chosen", "fr")
+    choose_if_asked(person, {616, 618})
+    cards = person.custom("service_list")
+    assert cards and any(618 in [c["id"] for c in s["categories"]] for s in cards["services"]), person.replies
+    assert said(person, "utter_services_found", "fr") or said(person, "utter_services_found_farther", "fr")
+
+
 @pytest.mark.parametrize(("lang", "message"), [("nl", "vergeet dit gesprek"), ("fr", "oubliez cette conversation")])
 def test_forget_the_conversation(citizen, api, lang, message):
     person = citizen(lang)
