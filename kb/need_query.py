@@ -68,6 +68,9 @@ def _spoken_language_clause() -> re.Pattern[str]:
     names = {_QUALIFIER.sub("", name).strip().lower() for row in rows for name in (row["nameNl"], row["nameFr"])}
     names.discard("")
     names |= {fold(name) for name in names}
+    # a name that is also a common word ("more", folded from Mooré) would cut "someone who understands more"
+    names = {name for name in names
+             if name not in EN_STOP_WORDS and not is_stop(name, "nl") and not is_stop(name, "fr")}
     names |= {str(name).lower() for name in _framing_data()["spoken_language_names_en"]}
     language = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
     return re.compile(

@@ -93,3 +93,9 @@ def test_a_sentence_that_may_say_the_need_is_kept(sentence):
 def test_a_message_of_framing_sentences_only_stays_whole():
     text = "Goeiedag, ik ben 52 jaar. Alvast bedankt!"
     assert without_framing(text) == text
+
+
+def test_a_language_name_that_is_also_a_common_word_cuts_nothing():
+    # Mooré, folded, is "more": "who understands more" is no language of the service
+    text = "someone who understands more about debts"
+    assert without_service_language(text) == text
