@@ -119,7 +119,8 @@ class Stack:
         # bot.serve is `rasa` with a fix for its per-message cost (see bot/serve.py)
         return [str(self.rasa_executable.parent / "python"), "-m", "bot.serve", "run",
                 "--model", str(s.rasa_model_path),
-                "--enable-api", "--auth-token", s.rasa_token, "--interface", "127.0.0.1",
+                # why "=": a token may start with "-" (token_urlsafe), which argparse would read as an option
+                "--enable-api", f"--auth-token={s.rasa_token}", "--interface", "127.0.0.1",
                 "--port", str(port), "--endpoints", str(s.rasa_endpoints_path),
                 "--credentials", str(REPO_ROOT / "bot" / "credentials.yml")]
 

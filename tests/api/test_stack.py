@@ -6,6 +6,7 @@ import time
 
 from api.stack import HEALTHY_RUN_SECONDS, MAX_RESTART_DELAY_SECONDS, Stack
 from common.config import load_settings
+from tests.bot.rasa_support import run_in_rasa
 
 
 class StandInStack(Stack):
@@ -54,3 +55,17 @@ def test_a_process_stopped_on_purpose_is_not_restarted(tmp_path):
     stack.stop_process("api")
     stack.supervise_once(time.monotonic() + 100)
     assert "api" not in stack.processes and stack.restarts == 0
+
+
+def test_a_rasa_token_starting_with_a_dash_reaches_rasa(tmp_path):
+    # A generated token (token_urlsafe) starts with "-" once in 64: Rasa's parser took it for an option and
+    # every stack of that checkout failed to start.
+    token = "-Xa1_" + "b" * 40
+    command = Stack(load_settings(gbo_env="test", rasa_token=token), log_dir=tmp_path).rasa_command(5005)
+    args = command[command.index("run") + 1:]
+    run_in_rasa(f"""
+from rasa.__main__ import create_argument_parser
+parsed = create_argument_parser().parse_args(["run", *{args!r}])
+assert parsed.auth_token == {token!r}, parsed.auth_token
+print("ok")
+""")
