@@ -21,7 +21,12 @@ def connect(api) -> socketio.SimpleClient:
     return client
 
 
-def receive(client: socketio.SimpleClient, name: str, timeout: float = 5) -> object:
+# why this long: a liveness bound, not a latency target (tests that promise a delay assert it themselves);
+# a CI machine busy with Rasa and a browser once took over 5 s to confirm a session.
+PATIENCE_SECONDS = 20
+
+
+def receive(client: socketio.SimpleClient, name: str, timeout: float = PATIENCE_SECONDS) -> object:
     """The payload of the next `name` event (other events before it are skipped)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -33,7 +38,7 @@ def receive(client: socketio.SimpleClient, name: str, timeout: float = 5) -> obj
             return args[0] if args else None
 
 
-def receive_text(client: socketio.SimpleClient, timeout: float = 5) -> str:
+def receive_text(client: socketio.SimpleClient, timeout: float = PATIENCE_SECONDS) -> str:
     """The text of the next bot message (custom payloads, emitted on their own, are skipped)."""
     while True:
         message = receive(client, "bot_uttered", timeout)
