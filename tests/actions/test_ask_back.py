@@ -9,6 +9,7 @@ import pytest
 
 from actions import need, person_and_signals
 from dialogue import intake
+from kb.taxonomy import categories as taxonomy
 
 CHOOSE_35 = '/choose_category{"category_id": 35}'
 
@@ -105,8 +106,17 @@ def test_the_question_offers_the_candidates_as_buttons_in_the_citizens_language(
     assert buttons[0]["title"] == title and buttons[-1]["title"] == other
 
 
+def test_every_category_meant_for_citizens_has_an_english_name():
+    named = intake.english_names()
+    assert all(c.id in named for c in taxonomy().values() if not c.for_professionals)
+    assert len({name.casefold() for name in named.values()}) == len(named)  # no two buttons alike
+    assert intake.category_name(67, "en") == "Social services of the CPAS/OCMW"
+
+
 def test_a_category_without_an_english_name_falls_back_to_dutch_and_french():
-    assert intake.category_name(1, "en") == intake.category_name(1, "nl") + " / " + intake.category_name(1, "fr")
+    # 489: local coordination between professionals, never a citizen's need, so it has no English name
+    assert 489 not in intake.english_names()
+    assert intake.category_name(489, "en") == intake.category_name(489, "nl") + " / " + intake.category_name(489, "fr")
 
 
 # --- the choice --------------------------------------------------------------------------------------------
