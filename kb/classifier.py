@@ -4,14 +4,15 @@ Why beside the nearest-document vote of kb/semantic.py: that vote is won by whic
 closest, so every phrasing added for a rare category is one more chance to take a text that only shares its
 setting ("my son of 15", "we just arrived"). Measured on the dev sets: 918 per-category phrasings added as
 documents cost needs-dev 13 points of top-1. A logistic regression weighs all examples of a category against
-all the others and learns which directions tell them apart, so the same phrasings help instead (see
-kb/matching.py for the figures).
+all the others and learns which directions tell them apart, so the same phrasings help instead (figures in
+kb/matching.py).
 
 Examples: every document of the dense index (titles, descriptions, synonyms, phrasings) with its category,
-plus kb/data/category_phrasings.yaml (three phrasings per language for every category meant for citizens,
-used only here), plus kb/data/not_needs.yaml as one more class, NOT_A_NEED: small talk then puts its
-probability there instead of on some category. The fitted weights are cached on disk (var/cache/) under a
-digest of the examples and the settings, so a process fits only when the data changed (about 20 s of CPU).
+plus kb/data/category_phrasings.yaml (for every category meant for citizens, three phrasings per language
+and five messages that tell a situation; used only here), plus kb/data/not_needs.yaml as one more class,
+NOT_A_NEED: small talk then puts its probability there instead of on some category. The fitted weights
+are cached on disk (var/cache/) under a digest of the examples and the settings, so a process fits only
+when the data changed (about 20 s of CPU).
 """
 
 import hashlib
