@@ -74,8 +74,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as empty:
         cold = run(empty)
     warm = run(None)
-    print(f"matcher start-up, no embedding cache : {cold['matcher_s']:.1f} s (encodes every category document)")
-    print(f"matcher start-up, with cache (var/)  : {warm['matcher_s']:.2f} s (+ encoder {warm['encoder_s']:.2f} s)")
+    print(f"matcher start-up, no cache (var/): {cold['matcher_s']:.1f} s (encodes the documents, fits the classifier)")
+    print(f"matcher start-up, with cache (var/): {warm['matcher_s']:.2f} s (+ encoder {warm['encoder_s']:.2f} s)")
     print(
         f"RSS: interpreter {warm['rss_start']:.0f} MB, + encoder {warm['rss_encoder'] - warm['rss_start']:.0f} MB, "
         f"+ matcher {warm['rss_matcher'] - warm['rss_encoder']:.0f} MB, after {warm['n']} queries "
