@@ -68,3 +68,22 @@ def test_a_clause_sure_of_its_need_is_offered_first_when_the_whole_message_is_no
                             "I live in Ixelles", "en")
     assert analysis.categories == []
     assert analysis.candidates[0].id == 925  # a general practitioner (médecine globale / maisons médicales)
+
+
+@pytest.mark.parametrize(("text", "need"), [
+    ("Ik heb een leefloon van het OCMW. Ik wil warme maaltijden aan huis laten leveren voor mijn moeder, "
+     "ze kookt niet meer.", 42),
+    ("Mijn man en ik werken allebei voltijds. Ik wil stoppen met roken, is er begeleiding?", 386),
+])
+def test_a_clause_of_context_sure_of_another_category_is_not_a_second_need(text, need):
+    # "leefloon van het OCMW" alone is sure of the CPAS, "mijn man en ik" of couples: the whole message
+    # ranks neither among its candidates, so it is one need, searched on, and not a complex case
+    analysis = analyse_need(text, "nl")
+    assert [c.id for c in analysis.categories] == [need]
+    assert "several_needs" not in analysis.complex_reasons and analysis.needs_found == 1
+
+
+def test_two_needs_each_clear_in_its_own_clause_stay_two_needs():
+    analysis = analyse_need("I have debts and the bailiff is coming. I also need a nursing home for my father.", "en")
+    assert [c.id for c in analysis.categories] == [458, 49]
+    assert "several_needs" in analysis.complex_reasons
