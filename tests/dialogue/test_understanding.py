@@ -38,3 +38,15 @@ def test_the_most_urgent_kind_comes_first():
     understanding = understand("hij slaat me en ik kan niet ademen", "nl")
     assert understanding.crisis_kinds == ["violence", "medical"]
     assert understanding.crisis_kind == "medical"
+
+
+@pytest.mark.parametrize(("lang", "text", "crisis"), [
+    ("nl", "mijn vader is gevallen en kan niet meer opstaan", "medical"),
+    ("fr", "ma mère est tombée et ne peut pas se relever", "medical"),
+    ("en", "my dad fell and can't get up", "medical"),
+    # a fall that left a need, not an emergency ("is gevallen en kan niet" was a crisis phrase)
+    ("nl", "mijn moeder van 84 is gevallen en kan niet meer alleen wassen", None),
+    ("fr", "ma mère est tombée et ne peut plus se laver seule", None),
+])
+def test_a_fall_is_a_crisis_only_when_the_person_cannot_get_up(lang, text, crisis):
+    assert understand(text, lang).crisis_kind == crisis
