@@ -7,6 +7,8 @@ request is mostly a language name; examples in nlu_data did not move it ("cours 
 `choose_language` at 0.76, and the assistant switched to French instead of looking for a course).
 
 Referenced from bot/config.yml as `bot.components.language_course.LanguageCourseRule`, after FallbackClassifier.
+Its learning words are its own, not kb/need_query.py's: that module needs kb's libraries (bm25s, rapidfuzz), which
+the Rasa environment does not carry.
 """
 
 from __future__ import annotations
