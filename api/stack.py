@@ -5,6 +5,7 @@ A process that stops unexpectedly is restarted with a growing delay (1, 2, 4 ...
 it ran healthily for a while); meanwhile the API answers citizens itself and /healthz says 503.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -290,10 +291,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _free_port_run(count: int, taken: set[int]) -> int:
+    """The first of `count` consecutive free ports, none of them in `taken`."""
+    while True:
+        first = free_port()
+        run = range(first, first + count)
+        if run[-1] > 65535 or taken & set(run):
+            continue
+        try:
+            with contextlib.ExitStack() as probes:
+                for port in run[1:]:
+                    probe = probes.enter_context(socket.socket())
+                    probe.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+
+
 def scratch_settings(directory: Path, **overrides) -> Settings:
     """Settings of a throwaway stack (tests, benchmarks): free ports, the trained model, every file under
     `directory`; `overrides` are further settings."""
-    ports = {name: free_port() for name in ("api", "rasa", "actions")}
+    # why a run of ports for Rasa: its worker i listens on rasa_port + i, and a port next to a free one may be
+    # taken (a scale-out test once failed on "port ... (Rasa 2) is already in use")
+    ports = {name: free_port() for name in ("api", "actions")}
+    ports["rasa"] = _free_port_run(int(overrides.get("rasa_workers", 1)), set(ports.values()))
     return load_settings(**{
         "gbo_env": "test",
         "database_url": f"sqlite:///{directory / 'gbo.sqlite3'}",

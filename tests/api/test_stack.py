@@ -1,9 +1,11 @@
 """The launcher's supervision with stand-in processes: what stops unexpectedly is restarted after 1, 2, 4 ...
 at most 30 s, back to 1 s after a healthy run; what is stopped on purpose stays stopped."""
 
+import socket
 import sys
 import time
 
+from api import stack
 from api.stack import HEALTHY_RUN_SECONDS, MAX_RESTART_DELAY_SECONDS, Stack
 from common.config import load_settings
 from tests.bot.rasa_support import run_in_rasa
@@ -69,3 +71,20 @@ parsed = create_argument_parser().parse_args(["run", *{args!r}])
 assert parsed.auth_token == {token!r}, parsed.auth_token
 print("ok")
 """)
+
+
+def test_scratch_settings_give_rasa_workers_a_run_of_free_ports(tmp_path, monkeypatch):
+    real_free_port = stack.free_port
+    with socket.socket() as busy:  # taken: the port right after the first one offered for Rasa
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        next_to_busy = busy.getsockname()[1] - 1
+        # the second and third ports offered: whichever of them goes to Rasa must be refused
+        offered = iter([real_free_port(), next_to_busy, next_to_busy])
+        monkeypatch.setattr(stack, "free_port", lambda: next(offered, None) or real_free_port())
+        settings = stack.scratch_settings(tmp_path, rasa_workers=2)
+        assert settings.rasa_port != next_to_busy
+        for port in (settings.rasa_port, settings.rasa_port + 1):
+            assert port not in (settings.api_port, settings.action_server_port)
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", port))
