@@ -11,6 +11,9 @@ Four rankings, fused (every step is measured by bench/needs_eval.py):
   documents and on twenty texts per category meant for citizens; it weighs in the order of the matches (a
   category loses its distance to the classifier's best), never in their scores. On 197 outside-written
   needs never tuned on: top-1 51.3 -> 56.9, top-3 69.0 -> 73.1; own test 80.1 / 91.6 -> 87.3 / 92.2;
+  tried beside it and not kept: a second classifier over words (hashed tf-idf n-grams, a linear SVM) mixed in
+  (dev sets +1 to +3 points; held out: own test top-1 87.3 -> 83.1, top-3 92.2 -> 94.0, web texts +0.9 / +0.9),
+  and 1,520 more training texts told as testimonies (no change on the dev sets);
 - lexical: BM25 (Lucene's, from bm25s) per field of the same category texts (title, keywords, description,
   synonyms), summed with field weights, after folding, stop words, Dutch compound splitting, typo
   correction and Snowball stems, in Dutch and French (best of both), so rare exact words ("THAB", "svk",
