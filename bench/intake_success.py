@@ -2,7 +2,7 @@
 end in service cards of a right category within four citizen turns?
 
 For each phrasing ({"id", "lang", "text", "accept": [category ids]}) of
-- needs-dev: /work/shared/data/needs-dev.jsonl (or $NEEDS_DEV), written outside the team, and
+- needs-dev: /work/shared/data/needs-dev.jsonl, written outside the team (or the set $NEEDS_DEV names), and
 - own test: tests/data/needs_eval.jsonl, split "test" (never tuned on),
 a conversation is started through the API (REST channel, as a programmatic client) and the citizen says
 the need plus where they live ("... Ik woon in Schaarbeek." / "J'habite à Schaerbeek." / "I live in
@@ -20,7 +20,6 @@ Usage: .venvs/app/bin/python bench/intake_success.py [--url URL] [--limit N] [--
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -33,9 +32,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.needs_eval import NEEDS_DEV, outside_set_label  # noqa: E402
 from dialogue import i18n  # noqa: E402
 
-NEEDS_DEV = Path(os.environ.get("NEEDS_DEV", "/work/shared/data/needs-dev.jsonl"))
 OWN = ROOT / "tests" / "data" / "needs_eval.jsonl"
 MAX_TURNS = 4
 TARGET = 0.85
@@ -56,7 +55,7 @@ def _read(path: Path) -> list[dict]:
 def phrasings() -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     if NEEDS_DEV.exists():
-        out["needs-dev (outside author)"] = _read(NEEDS_DEV)
+        out[outside_set_label()] = _read(NEEDS_DEV)
     if OWN.exists():
         out["own test (never tuned on)"] = [i for i in _read(OWN) if i.get("split") == "test"]
     return out
