@@ -14,6 +14,7 @@ from actions.tracking import (
     OFFER_PERSON_AFTER,
     changed_slots,
     conversation_language_so_far,
+    crisis_in_a_sentence,
     drop_unchanged,
     latest_intent,
     latest_intent_confidence,
@@ -55,6 +56,10 @@ class ActionReadMessage(Action):
         count = (tracker.get_slot("misunderstandings") or 0) + 1 if misunderstood else 0
         if crisis_kind is not None:
             send_emergency_numbers(dispatcher, crisis_kind, language)
+        elif crisis_in_a_sentence(tracker):
+            # why not a crisis: one alarming sentence in a long story is weaker evidence; the numbers come first
+            # all the same, and the conversation goes on with what the citizen asked
+            send_emergency_numbers(dispatcher, "general", language)
         return changed_slots(tracker, {
             "language": language,
             "crisis_detected": crisis_kind is not None,

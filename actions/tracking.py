@@ -42,6 +42,12 @@ def latest_intent_confidence(tracker: Tracker) -> float:
     return float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
 
 
+def crisis_in_a_sentence(tracker: Tracker) -> bool:
+    """One sentence of the latest message reads as a crisis, the message as a whole does not (marked by the NLU,
+    bot/components/intent_classifier.py: CRISIS_IN_A_SENTENCE)."""
+    return (tracker.latest_message or {}).get("crisis_in_a_sentence") is not None
+
+
 def requested_language(tracker: Tracker) -> str | None:
     """A language chosen explicitly: by the channel (metadata.lang) or by the citizen (choose_language)."""
     message = tracker.latest_message or {}

@@ -56,6 +56,21 @@ def _shared_encoder(threads: int) -> Any:
         return _encoder
 
 
+def encode(texts: list[str], threads: int = 1) -> np.ndarray:
+    """(len(texts), 512) float32 embeddings; an empty text gets a zero vector."""
+    vectors = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+    wanted = [(i, text.strip()[:MAX_CHARS]) for i, text in enumerate(texts) if text and text.strip()]
+    if not wanted:
+        return vectors
+    encoder = _shared_encoder(threads)
+    for start in range(0, len(wanted), TRAINING_BATCH):
+        chunk = wanted[start:start + TRAINING_BATCH]
+        encoded = np.asarray(encoder.encode([text for _, text in chunk]), dtype=np.float32)
+        for (index, _), vector in zip(chunk, encoded, strict=True):
+            vectors[index] = vector
+    return vectors
+
+
 def _encoder_version() -> str:
     try:
         return importlib.metadata.version(DISTRIBUTION)
@@ -104,17 +119,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """(len(texts), 512) float32 embeddings; an empty text gets a zero vector."""
-        vectors = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
-        wanted = [(i, text.strip()[:MAX_CHARS]) for i, text in enumerate(texts) if text and text.strip()]
-        if not wanted:
-            return vectors
-        encoder = _shared_encoder(self._config["threads"])
-        for start in range(0, len(wanted), TRAINING_BATCH):
-            chunk = wanted[start:start + TRAINING_BATCH]
-            encoded = np.asarray(encoder.encode([text for _, text in chunk]), dtype=np.float32)
-            for (index, _), vector in zip(chunk, encoded, strict=True):
-                vectors[index] = vector
-        return vectors
+        return encode(texts, self._config["threads"])
 
     def process(self, messages: list[Message]) -> list[Message]:
         # Only the citizen's text: intent and action names (core's lookup messages) have no TEXT.

@@ -74,6 +74,22 @@ def test_crisis_intent_without_known_words_gives_general_numbers(tracker_for, di
     assert "112" in dispatcher.messages[0]["text"]
 
 
+def test_a_crisis_in_one_sentence_of_a_story_sends_the_numbers_and_the_conversation_goes_on(tracker_for, dispatcher):
+    tracker = tracker_for("Ik zoek hulp voor mijn papieren. Hij heeft de deur op slot gedaan en ik mag niet buiten.",
+                          slots={"language": "nl", "crisis_detected": False})
+    tracker.latest_message["crisis_in_a_sentence"] = 0.98  # as the NLU marks it (bot/components/intent_classifier.py)
+    slots = _read(tracker, dispatcher)
+    [message] = dispatcher.messages
+    assert message["custom"]["type"] == "emergency_numbers" and message["custom"]["kind"] == "general"
+    assert slots["crisis_detected"] is False  # not the crisis flow: the need is asked about next
+
+
+def test_an_unmarked_story_sends_no_numbers(tracker_for, dispatcher):
+    tracker = tracker_for("Ik zoek hulp voor mijn papieren. Mijn man is vaak boos.", slots={"language": "nl"})
+    _read(tracker, dispatcher)
+    assert dispatcher.messages == []
+
+
 def test_french_violence_numbers_are_french(tracker_for, dispatcher):
     _read(tracker_for("mon mari me frappe", intent="crisis", slots={"language": "fr"}), dispatcher)
     numbers = [n["number"] for n in dispatcher.messages[0]["custom"]["numbers"]]

@@ -19,6 +19,12 @@ from dialogue.understanding import understand
     ("nl", "ik had een vraag over de huur maar ik sta nu op de brug", "suicide"),
     ("fr", "je vais me jeter sous un train", "suicide"),
     ("en", "I've written a goodbye letter to my kids", "suicide"),
+    # an overdose told in other words than "al mijn pillen"
+    ("nl", "ik heb net een hele strip slaaptabletten geslikt", "suicide"),
+    ("fr", "je viens d'avaler tous les somnifères qui me restaient", "suicide"),
+    ("en", "I have swallowed all the sleeping pills I had left", "suicide"),
+    ("nl", "vanavond heb ik afscheid genomen van de kinderen, ze zijn beter af zonder mij", "suicide"),
+    ("fr", "j'ai dit au revoir à mes enfants, ils seront mieux sans moi", "suicide"),
 ])
 def test_crisis_words_are_recognised_in_each_language(lang, text, kind):
     assert understand(text, lang).crisis_kind == kind
@@ -29,6 +35,8 @@ def test_crisis_words_are_recognised_in_each_language(lang, text, kind):
     ("nl", "mijn moeder kan zich niet meer alleen wassen"),
     ("fr", "je cherche une maison de repos pour ma mère"),
     ("en", "I need help paying my rent"),
+    ("nl", "mijn moeder vergeet soms haar slaappillen te nemen"),
+    ("fr", "je cherche un médecin pour renouveler mes somnifères"),
 ])
 def test_ordinary_needs_are_no_crisis(lang, text):
     assert understand(text, lang).crisis_kind is None

@@ -171,6 +171,28 @@ def test_crisis_numbers_come_first_then_a_person_is_offered(citizen, lang, messa
     assert not said(person, "utter_ask_commune", lang)
 
 
+# A crisis told inside a story: the message as a whole reads as a need, one of its sentences as a crisis, and no
+# crisis words are in it (bot/components/intent_classifier.py marks it; actions/every_message.py reads the mark).
+CRISES_IN_A_STORY = [
+    ("nl", "Ik zoek hulp voor mijn papieren bij het OCMW. Mijn man is net thuisgekomen en hij is heel boos. "
+           "Hij heeft de deur op slot gedaan en ik mag niet meer buiten."),
+    ("en", "I need some help with the forms for child benefit. My husband came home drunk again. "
+           "He locked the door and took my phone and I can't get out."),
+]
+
+
+@pytest.mark.parametrize(("lang", "message"), CRISES_IN_A_STORY)
+def test_a_crisis_told_in_a_story_gets_the_numbers_first_and_the_conversation_goes_on(citizen, lang, message):
+    person = citizen()
+    person.say(message)
+    first, structured = person.replies[0], person.replies[1]
+    assert "112" in first["text"] and starts_like(first["text"], "api_emergency_numbers", lang), person.replies
+    assert structured["custom"] == {"type": "emergency_numbers", "kind": "general",
+                                    "numbers": numbers_for("general", lang)}
+    later = person.replies[2:]
+    assert later and not any(r.get("custom", {}).get("type") == "emergency_numbers" for r in later), person.replies
+
+
 # --- a person ------------------------------------------------------------------------------------------------
 
 
