@@ -55,12 +55,15 @@ CRISIS = "crisis"
 # and the conversation goes on (actions/every_message.py reads it under the same name). Marked when that sentence is
 # sure of it and the whole gives the crisis at least a little probability: without that floor, hard stories with
 # one bleak sentence ("ik word er moedeloos van") were marked too. Chosen on tests/data/crisis_messages.jsonl and the
-# need sets (bench/crisis_detection.py): long crises shown the numbers 42 -> 57 of 75, long non-crises 15 of 75
-# before and after; need texts shown them 7 -> 19 of 185 web texts and 7 -> 15 of needs-dev's 170.
+# need sets, with the model of that day (bench/crisis_detection.py prints today's): long crises shown the numbers
+# 42 -> 57 of 75, long non-crises 15 of 75 before and after; need texts 7 -> 19 of 185 web texts, 7 -> 15 of 170.
 CRISIS_IN_A_SENTENCE = "crisis_in_a_sentence"
 SENTENCE_CRISIS = 0.7
 WHOLE_CRISIS_FLOOR = 0.03
 MIN_SENTENCE_WORDS = 3
+# At most this many sentences are read, the last ones: the alarm tends to come late, and the whole message is encoded
+# only up to its first 1,000 characters (sentence_encoder.MAX_CHARS); a 5,000-character message stays cheap.
+MAX_SENTENCES = 30
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
@@ -181,7 +184,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         crisis = self._classes.index(CRISIS)
         if probabilities.argmax() == crisis or probabilities[crisis] < WHOLE_CRISIS_FLOOR:
             return None
-        sentences = [s for s in _SENTENCES.split(text) if len(s.split()) >= MIN_SENTENCE_WORDS]
+        sentences = [s for s in _SENTENCES.split(text) if len(s.split()) >= MIN_SENTENCE_WORDS][-MAX_SENTENCES:]
         if len(sentences) < 2:
             return None
         strongest = float(self.probabilities(sentences, encode(sentences))[:, crisis].max())
