@@ -72,10 +72,11 @@ function updateLinks() {
   document.getElementById("escalation-csv").href = "/api/v1/signals/escalations?" + escalation;
 }
 
-async function loadTrend(params) {
+async function loadTrend(params, generation) {
   const query = new URLSearchParams(params);
   query.set("group_by", "month,type");
   const report = await api("/api/v1/signals/report?" + query);
+  if (generation !== refreshes) return;  // a later refresh is under way: its figures, not these, are shown
   const months = [];
   for (let m = report.from; m <= report.to; m = nextMonth(m)) months.push(m);
   const byType = {};
@@ -117,7 +118,7 @@ function nextMonth(month) {
   return m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, "0")}`;
 }
 
-async function loadCommunes(params) {
+async function loadCommunes(params, generation) {
   const byType = new URLSearchParams(params);
   byType.set("group_by", "commune,type");
   const totals = new URLSearchParams(params);
@@ -125,6 +126,7 @@ async function loadCommunes(params) {
   const [cells, sums] = await Promise.all([
     api("/api/v1/signals/report?" + byType), api("/api/v1/signals/report?" + totals),
   ]);
+  if (generation !== refreshes) return;
   const table = document.getElementById("communes");
   const head = el("tr");
   head.appendChild(el("th", t("commune")));
@@ -259,15 +261,24 @@ function triageCell(signal) {
   return td;
 }
 
+// Each refresh is numbered: the answers of an earlier one that arrive late are dropped (filtering right after the
+// page opened once showed the filtered table beside the unfiltered chart). aria-busy is set while one runs.
+let refreshes = 0;
+
 async function refresh() {
+  const generation = ++refreshes;
+  const report = document.getElementById("report");
+  report.setAttribute("aria-busy", "true");
   say(t("loading"));
   const params = filterParams();
   updateLinks();
   try {
-    await Promise.all([loadTrend(params), loadCommunes(params), loadSignals(params, false)]);
-    say("");
+    await Promise.all([loadTrend(params, generation), loadCommunes(params, generation), loadSignals(params, false)]);
+    if (generation === refreshes) say("");
   } catch (error) {
     say(error.message, true);
+  } finally {
+    if (generation === refreshes) report.removeAttribute("aria-busy");
   }
 }
 

@@ -85,11 +85,11 @@ def test_dashboard_filter_chart_triage_and_csv(browser, seeded):
     # Filter on Schaarbeek: the table shows it alone, the chart is redrawn.
     page.select_option("#f-commune", "21015")
     page.click("#apply")
-    # Functions, not expressions: an expression would be eval'd, which the page's CSP forbids.
-    page.wait_for_function(
-        "() => document.querySelectorAll('#communes tbody tr').length === 2"
-        " && !document.querySelector('#communes tbody').innerText.includes('Anderlecht')"
-    )
+    # Functions, not expressions: an expression would be eval'd, which the page's CSP forbids. The table and the
+    # chart load apart: wait until the whole refresh is done (the chart once still showed the unfiltered months).
+    page.wait_for_function("() => !document.getElementById('report').hasAttribute('aria-busy')")
+    assert page.locator("#communes tbody tr").count() == 2
+    assert "Anderlecht" not in page.inner_text("#communes tbody")
     rows = page.locator("#communes tbody tr")
     assert rows.nth(0).inner_text().split("\t")[0] == "Schaarbeek"
     assert rows.nth(0).inner_text().split("\t")[-2:] == ["15", "0"]  # 6 + 8 + the one recorded today
