@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.needs_eval import NEEDS_DEV  # noqa: E402
 from bench.nlu_cross_validation import MODEL, RASA_BIN, rasa_env  # noqa: E402
+from bench.sets import NEEDS_DEV, read_jsonl  # noqa: E402
 from dialogue.understanding import understand  # noqa: E402
 
 MESSAGES = ROOT / "tests" / "data" / "crisis_messages.jsonl"
@@ -46,11 +46,6 @@ def model_readings(path: Path) -> list[dict]:
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
 
-def _read(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def _shown(item: dict, reading: dict) -> tuple[bool, bool]:
     """(by the rules, by the model): the model's crisis intent, or one sentence marked as a crisis."""
     by_rules = understand(item["text"], item["lang"]).crisis_kind is not None
@@ -59,7 +54,7 @@ def _shown(item: dict, reading: dict) -> tuple[bool, bool]:
 
 
 def main() -> None:
-    items = _read(MESSAGES)
+    items = read_jsonl(MESSAGES)
     readings = model_readings(MESSAGES)
     if len(readings) != len(items):
         sys.exit(f"the model answered {len(readings)} of {len(items)} messages")
@@ -82,7 +77,7 @@ def main() -> None:
                   f"      | {others[1]:3d}/{others[0]:<3d} ({others[2]:2d} / {others[3]:2d})")
     # The price of catching crises: needs that get the numbers too (none of these texts is a crisis).
     if NEEDS_DEV.exists():
-        needs = _read(NEEDS_DEV)
+        needs = read_jsonl(NEEDS_DEV)
         shown = [_shown(item, reading) for item, reading in zip(needs, model_readings(NEEDS_DEV), strict=True)]
         print(f"needs shown the numbers: {sum(r or m for r, m in shown)}/{len(needs)} of {NEEDS_DEV.name}"
               f" ({sum(r for r, _ in shown)} by the rules / {sum(m for _, m in shown)} by the model)")

@@ -32,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.needs_eval import NEEDS_DEV, outside_set_label  # noqa: E402
+from bench.sets import NEEDS_DEV, outside_set_label, read_jsonl  # noqa: E402
 from dialogue import i18n  # noqa: E402
 
 OWN = ROOT / "tests" / "data" / "needs_eval.jsonl"
@@ -47,17 +47,12 @@ SOMETHING_ELSE = "/service_something_else"
 CHOOSE_PREFIX = "/choose_category"
 
 
-def _read(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def phrasings() -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     if NEEDS_DEV.exists():
-        out[outside_set_label()] = _read(NEEDS_DEV)
+        out[outside_set_label()] = read_jsonl(NEEDS_DEV)
     if OWN.exists():
-        out["own test (never tuned on)"] = [i for i in _read(OWN) if i.get("split") == "test"]
+        out["own test (never tuned on)"] = [i for i in read_jsonl(OWN) if i.get("split") == "test"]
     return out
 
 

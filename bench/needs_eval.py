@@ -12,7 +12,6 @@ it never lists the test part's.
 """
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -20,10 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.sets import NEEDS_DEV, outside_set_label, read_jsonl  # noqa: E402
 from kb.matching import NEED_THRESHOLD, is_confident, match_needs  # noqa: E402
 
-DEFAULT_NEEDS_DEV = Path("/work/shared/data/needs-dev.jsonl")
-NEEDS_DEV = Path(os.environ.get("NEEDS_DEV", DEFAULT_NEEDS_DEV))
 OWN = ROOT / "tests" / "data" / "needs_eval.jsonl"
 BEFORE = ROOT / "bench" / "needs_eval_before.json"
 LANGS = ("nl", "fr", "en")
@@ -96,13 +94,8 @@ def framed(items: list[dict], framing: dict[str, list[tuple[str, str]]]) -> list
     return out
 
 
-def _read(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def sets() -> dict[str, list[dict]]:
-    own = _read(OWN)
+    own = read_jsonl(OWN)
     out = {
         "own dev (tuned on)": [i for i in own if i["split"] == "dev"],
         "own test (never tuned on)": [i for i in own if i["split"] == "test"],
@@ -110,18 +103,10 @@ def sets() -> dict[str, list[dict]]:
     out["own dev, framed by set A (tuned on)"] = framed(out["own dev (tuned on)"], FRAMING_LOOKED_AT)
     out["own test, framed by set B (never tuned on)"] = framed(out["own test (never tuned on)"], FRAMING_HELD_OUT)
     if NEEDS_DEV.exists():
-        out = {outside_set_label(): _read(NEEDS_DEV), **out}
+        out = {outside_set_label(): read_jsonl(NEEDS_DEV), **out}
     else:
         print(f"(needs-dev not found at {NEEDS_DEV}; set NEEDS_DEV)")
     return out
-
-
-def outside_set_label() -> str:
-    """needs-dev's label, or the path of the set $NEEDS_DEV names instead: its figures are then not compared with
-    needs-dev's 'before', and --misses leaves it out when its path says 'test' (a held-out set)."""
-    if NEEDS_DEV == DEFAULT_NEEDS_DEV:
-        return "needs-dev (outside author)"
-    return f"{NEEDS_DEV} (from $NEEDS_DEV)"
 
 
 def evaluate(items: list[dict]) -> dict:
