@@ -56,7 +56,8 @@ def test_citizen_and_worker_talk_and_the_worker_resolves(make_page, base_url, db
     # Who will answer and roughly when: the place in the queue, or (outside opening hours) a call back.
     citizen.page.wait_for_function(BOT_SAID_ONE_OF, arg=[
         catalog_start("api_handover_queue", "nl"), catalog_start("api_handover_closed", "nl")], timeout=60_000)
-    assert citizen.page.evaluate("() => document.querySelector('.gbo-widget').classList.contains('gbo-handover')")
+    # The text and its custom payload are two socket.io messages (Rasa's protocol): wait for the second.
+    citizen.page.wait_for_function("() => document.querySelector('.gbo-widget').classList.contains('gbo-handover')")
     conversation_id = citizen.conversation_id()
     case = case_of(db, conversation_id)
     assert case is not None and case.status == "waiting"
@@ -198,7 +199,8 @@ def test_the_citizen_leaves_a_number_for_a_call_back_with_consent(make_page, db,
     form.locator(".gbo-cb-phone").fill("0470 12 34 56")
     form.locator(".gbo-cb-send").click()
     citizen.page.wait_for_function(BOT_SAID_ONE_OF, arg=[catalog_start("api_handover_contact_saved", "nl")])
-    assert citizen.page.locator(".gbo-callback").count() == 0
+    # The form goes with the confirmation's custom payload, a socket.io message after its text.
+    citizen.page.wait_for_function("() => document.querySelectorAll('.gbo-callback').length === 0")
     with Session(db) as session:
         case = session.scalars(select(HandoverCase).where(HandoverCase.conversation_id == conversation_id)).one()
         assert (case.contact_phone, case.preferred_contact) == ("+32470123456", "phone")
