@@ -161,7 +161,7 @@ async function loadCommunes(params, generation) {
   body.appendChild(total);
 }
 
-async function loadSignals(params, append) {
+async function loadSignals(params, append, generation = refreshes) {
   const query = new URLSearchParams(params);
   const status = document.getElementById("f-status").value;
   if (status) query.set("status", status);
@@ -169,6 +169,7 @@ async function loadSignals(params, append) {
   query.set("offset", String(listOffset));
   query.set("limit", "50");
   const page = await api("/api/v1/signals?" + query);
+  if (generation !== refreshes) return;  // a later refresh lists other signals
   const body = document.querySelector("#signals tbody");
   if (!append) body.replaceChildren();
   if (!append && page.items.length === 0) {
@@ -273,7 +274,7 @@ async function refresh() {
   const params = filterParams();
   updateLinks();
   try {
-    await Promise.all([loadTrend(params, generation), loadCommunes(params, generation), loadSignals(params, false)]);
+    await Promise.all([loadTrend(params, generation), loadCommunes(params, generation), loadSignals(params, false, generation)]);
     if (generation === refreshes) say("");
   } catch (error) {
     say(error.message, true);
