@@ -46,8 +46,10 @@ def need_slots(analysis: intake.NeedAnalysis, text: str) -> list[EventType]:
         SlotSet("need_text", text),
         SlotSet("need_categories", [c.id for c in analysis.categories]),
         SlotSet("need_candidates", [c.id for c in analysis.candidates]),
-        SlotSet("need_more_candidates", [c.id for c in analysis.more_candidates]),
         SlotSet("need_accepted", False),
+        SlotSet("need_refused", []),
+        SlotSet("need_theme", None),
+        SlotSet("need_theme_asked", False),
         SlotSet("need_choice", None),
         SlotSet("vulnerability", analysis.understanding.vulnerability),
         SlotSet("complex_reasons", analysis.complex_reasons),
@@ -95,7 +97,7 @@ class ValidateNeedForm(FormValidationAction):
         chosen = intake.category_id(value) if latest_intent(tracker) == "choose_category" else None
         if chosen is not None:
             return {"need_choice": str(chosen), "need_categories": [chosen], "need_accepted": True,
-                    "need_candidates": None, "need_more_candidates": None}
+                    "need_candidates": None}
         text = latest_text(tracker)
         analysis = intake.analyse_need(text, tracker_language(tracker))
         slots = {e["name"]: e["value"] for e in need_slots(analysis, text) if e.get("event") == "slot"}
@@ -154,8 +156,8 @@ class ActionAskNeedChoice(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         lang = tracker_language(tracker)
         candidates = tracker.get_slot("need_candidates") or []
-        # the next candidates, after "something else" (ActionSomethingElse): said as a second try
-        again = latest_intent(tracker) == "service_something_else"
+        # a theme's candidates, after "something else" (ActionChooseTheme): said as a second try
+        again = latest_intent(tracker) == "choose_theme"
         dispatcher.utter_message(response="utter_ask_need_choice_more" if again else "utter_ask_need_choice",
                                  buttons=intake.choice_buttons(candidates, lang))
         return []
@@ -174,8 +176,7 @@ class ActionChooseCategory(Action):
             dispatcher.utter_message(response="utter_need_not_understood")
             return [SlotSet("need_choice", None)]
         return [SlotSet("need_choice", str(chosen)), SlotSet("need_categories", [chosen]),
-                SlotSet("need_accepted", True), SlotSet("need_candidates", None),
-                SlotSet("need_more_candidates", None)]
+                SlotSet("need_accepted", True), SlotSet("need_candidates", None)]
 
 
 class ActionProposeServices(Action):
@@ -207,7 +208,7 @@ class ActionProposeServices(Action):
                 # Only matched, never confirmed: a wrong match must not become a signal.
                 dispatcher.utter_message(response="utter_confirm_need_missing", need=need,
                                          buttons=intake.choice_buttons(category_ids, lang, person=True))
-                return [SlotSet("need_candidates", category_ids), SlotSet("need_more_candidates", None)]
+                return [SlotSet("need_candidates", category_ids)]
             # the search covered the whole region (kb.search falls back to every service of the category)
             note_signal(signal_type="unmet_need", category_ids=category_ids, commune=tracker.get_slot("commune"),
                     language=lang, age_band=intake.age_band(tracker.get_slot("age")), source="assistant",
@@ -267,19 +268,23 @@ class ActionUpdateSearch(Action):
 
 
 class ActionSomethingElse(Action):
+    """None of the offered categories (or not the category of the proposed services): it is no longer
+    accepted, nor offered again. The first time, the citizen is asked what the need is mostly about (theme
+    buttons, ActionChooseTheme); after that, to say it in other words; the second time, a person is offered."""
+
     def name(self) -> str:
         return "action_something_else"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        more = tracker.get_slot("need_more_candidates") or []
-        if more and not tracker.get_slot("need_categories"):
-            # none of the offered categories: the next ones, asked by need_form (ActionAskNeedChoice)
-            return [SlotSet("need_candidates", more), SlotSet("need_more_candidates", None),
-                    SlotSet("need_choice", None), FollowupAction("need_form")]
-        # the category is not what the citizen needs: it is no longer accepted, nor offered
+        refused = [*(tracker.get_slot("need_refused") or []), *(tracker.get_slot("need_candidates") or []),
+                   *(tracker.get_slot("need_categories") or [])]
         forget_need = [SlotSet("need_categories", None), SlotSet("need_candidates", None),
-                       SlotSet("need_more_candidates", None), SlotSet("need_accepted", False),
-                       SlotSet("need_choice", None)]
+                       SlotSet("need_accepted", False), SlotSet("need_choice", None),
+                       SlotSet("need_refused", list(dict.fromkeys(refused)))]
+        if tracker.get_slot("need_text") and not tracker.get_slot("need_theme_asked"):
+            dispatcher.utter_message(response="utter_ask_theme",
+                                     buttons=intake.theme_buttons(tracker_language(tracker)))
+            return [*forget_need, SlotSet("need_theme_asked", True)]
         count = (tracker.get_slot("no_result_count") or 0) + 1
         if count >= OFFER_PERSON_AFTER:
             return [SlotSet("no_result_count", 0), *forget_need, *offer_person(dispatcher, "no_result")]
@@ -287,3 +292,21 @@ class ActionSomethingElse(Action):
         return [SlotSet("no_result_count", count), *forget_need]
 
 
+class ActionChooseTheme(Action):
+    """A theme button: the theme's best categories for the need told earlier, less those refused, are
+    offered (need_form asks with them). None left, or no need told: the citizen is asked to say it again."""
+
+    def name(self) -> str:
+        return "action_choose_theme"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        theme = str(next(tracker.get_latest_entity_values("theme"), "") or "")
+        candidates = intake.theme_candidates(tracker.get_slot("need_text") or "", tracker_language(tracker),
+                                             theme, tracker.get_slot("need_refused") or [])
+        if not candidates:
+            dispatcher.utter_message(response="utter_ask_describe_again")
+            return [SlotSet("need_theme", theme or None)]
+        # need_choice is not set here (it is empty since "something else"): a slot set in this turn is
+        # validated by the form, and the theme's payload read as a need said again was "not understood".
+        return [SlotSet("need_theme", theme), SlotSet("need_candidates", candidates),
+                SlotSet("need_categories", None), FollowupAction("need_form")]

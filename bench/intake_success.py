@@ -8,9 +8,11 @@ a conversation is started through the API (REST channel, as a programmatic clien
 the need plus where they live ("... Ik woon in Schaarbeek." / "J'habite à Schaerbeek." / "I live in
 Schaerbeek."). The citizen then answers deterministically: for whom "voor mezelf" / "pour moi" / "for
 myself", a child's age "8", the commune "Schaarbeek"; when category buttons are offered, the one in
-`accept` if there is one, else "something else". Success: a service_list whose services belong to an
-accepted category, within four citizen turns. Anything else (wrong cards, nothing found, asked to say
-it again, a person offered) ends the conversation as a failure, with its reason counted.
+`accept` if there is one, else "something else"; when asked what the need is mostly about (theme buttons),
+the theme of its best accepted category that has one (kb/data/category_themes.yaml). Success: a
+service_list whose services belong to an accepted category, within four citizen turns. Anything else
+(wrong cards, nothing found, asked to say it again, a person offered) ends the conversation as a failure,
+with its reason counted.
 
 The stack (Rasa with models/gbo.tar.gz, the action server, the API on a throwaway SQLite database with
 the demo directory) is started as `make run` starts it, on free ports; or, with --url, a running stack
@@ -34,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.sets import NEEDS_DEV, outside_set_label, read_jsonl  # noqa: E402
 from dialogue import i18n  # noqa: E402
+from kb.taxonomy import category_themes  # noqa: E402
 
 OWN = ROOT / "tests" / "data" / "needs_eval.jsonl"
 MAX_TURNS = 4
@@ -45,6 +48,7 @@ FOR_WHOM = {"nl": "voor mezelf", "fr": "pour moi", "en": "for myself"}
 CHILD_AGE = "8"
 SOMETHING_ELSE = "/service_something_else"
 CHOOSE_PREFIX = "/choose_category"
+THEME_PREFIX = "/choose_theme"
 
 
 def phrasings() -> dict[str, list[dict]]:
@@ -65,6 +69,19 @@ def _catalog_start(key: str, lang: str) -> str:
 def _asked(replies: list[dict], key: str, lang: str) -> bool:
     start = _catalog_start(key, lang)
     return any((r.get("text") or "").startswith(start) for r in replies)
+
+
+def _theme_choice(payloads: list[str], accept: list[int]) -> str | None:
+    """The theme button a citizen with this need would press: the first offered theme of the best accepted
+    category that has one offered."""
+    offered = {payload: json.loads(payload[len(THEME_PREFIX):]).get("theme") for payload in payloads
+               if payload.startswith(THEME_PREFIX)}
+    themes = category_themes()
+    for category_id in accept:
+        for payload, theme in offered.items():
+            if theme in themes.get(category_id, ()):
+                return payload
+    return None
 
 
 def _category_id(payload: str) -> int | None:
@@ -113,8 +130,13 @@ def run_one(base_url: str, item: dict) -> dict:
                 result["asked_back"] = True
                 chosen = next((c for c in item["accept"] if c in offered), None)
                 message = f'{CHOOSE_PREFIX}{{"category_id": {chosen}}}' if chosen else SOMETHING_ELSE
-                if chosen is None:
-                    result["reason"] = "no accepted category among the buttons"
+                result["reason"] = "" if chosen else "no accepted category among the buttons"
+            elif any(p.startswith(THEME_PREFIX) for p in payloads):
+                result["asked_back"] = True
+                message = _theme_choice(payloads, item["accept"])
+                if message is None:
+                    result["reason"] = "no accepted category's theme among the buttons"
+                    return result
             elif _asked(replies, "utter_ask_target_group", lang):
                 message = FOR_WHOM[lang]
             elif _asked(replies, "utter_ask_age", lang):

@@ -13,15 +13,19 @@ from dialogue import i18n
 from dialogue.understanding import Understanding, understand
 from kb.geo import PlaceMatch, find_place_in_text, resolve_place
 from kb.matching import NEED_THRESHOLD, CategoryMatch, is_confident, match_needs, prepare_queries
+from kb.taxonomy import CITIZEN_THEMES, category_themes
 from kb.taxonomy import categories as taxonomy
 
 # Scores belong to the matcher: this module only uses its contract (match_needs, NEED_THRESHOLD, is_confident),
 # so a new matcher with another score scale needs no change here.
 MAX_CATEGORIES = 3
-MAX_CANDIDATES = 3  # categories offered as buttons when the match is unsure
-# ... and the next ones, offered when the citizen answers "something else" to the first three (a right
-# category was 4th to 6th for a few points more of the development needs than the first three held).
-MORE_CANDIDATES = 3
+MAX_CANDIDATES = 3  # categories offered as buttons when the match is unsure, and again within a theme
+PLAUSIBLE_RANKS = 6  # a clause's need is one of several only when the whole message ranks it this high
+# When the citizen answers "something else" to them, the assistant asks what the need is mostly about (a
+# theme, kb/data/category_themes.yaml) and offers the best three categories of that theme. On outside web
+# texts (development part), a right category was among the first three for 66 %, among the first six
+# (the next three offered instead, before) for 75 %, and among the first three or the theme's next three
+# for 90 %.
 # Below this confidence an out_of_scope message is read by the matcher too: the model took "ik heb honger"
 # for small talk (0.5), while small talk it was trained on scores above 0.9 ("wat eten we vanavond" 0.96).
 OUT_OF_SCOPE_DOUBT = 0.7
@@ -36,6 +40,7 @@ CATEGORY_NAMES_EN = Path(__file__).resolve().parents[1] / "bot" / "catalog" / "c
 # A category button's payload: Rasa maps it to intent choose_category and entity category_id, so the
 # choice never depends on the NLU model.
 CHOOSE_CATEGORY = '/choose_category{{"category_id": {id}}}'
+CHOOSE_THEME = '/choose_theme{{"theme": "{theme}"}}'
 
 
 @dataclass
@@ -47,7 +52,6 @@ class NeedAnalysis:
     complex_reasons: list[str] = field(default_factory=list)
     # Unsure (no confident category): what to offer the citizen to choose from, best first.
     candidates: list[CategoryMatch] = field(default_factory=list)
-    more_candidates: list[CategoryMatch] = field(default_factory=list)  # offered after "something else"
 
 
 def _need_clauses(text: str) -> list[str]:
@@ -99,8 +103,7 @@ def analyse_need(text: str, lang: str) -> NeedAnalysis:
     need_text = "" if bare_for_whom or resolve_place(text).status != "unknown" else _without_place_sentences(text)
     if need_text.strip():
         prepare_queries([need_text, *_need_clauses(need_text)])  # one call to the encoder for the turn
-    limit = MAX_CANDIDATES + MORE_CANDIDATES
-    whole = match_needs(need_text, lang, limit=limit) if need_text.strip() else []
+    whole = match_needs(need_text, lang, limit=PLAUSIBLE_RANKS) if need_text.strip() else []
     needs = _distinct_needs(need_text, lang)
     # why: in a long story a clause of context is often sure of some category ("my husband and I work" ->
     # partner violence); a need of its own is one the whole message ranks among its candidates too. On
@@ -109,7 +112,6 @@ def analyse_need(text: str, lang: str) -> NeedAnalysis:
     several = [matches for matches in needs if matches[0].id in plausible]
     categories: list[CategoryMatch] = []
     candidates: list[CategoryMatch] = []
-    more_candidates: list[CategoryMatch] = []
     if len(several) >= 2:  # several needs, each clear in its own clause: the best category of each
         categories = [matches[0] for matches in several][:MAX_CATEGORIES]
     elif is_confident(whole):
@@ -119,8 +121,7 @@ def analyse_need(text: str, lang: str) -> NeedAnalysis:
         # signalled; the citizen chooses, or says "something else". Offering guesses too: on needs-dev,
         # 26 of the 31 phrasings whose best match stayed below the threshold had a right one in the top 3.
         # A clause that is sure of its need ("... and I need a GP") is offered first, whatever the rest says.
-        offered = _with_first([needs[0][0]] if needs else [], whole)
-        candidates, more_candidates = offered[:MAX_CANDIDATES], offered[MAX_CANDIDATES:limit]
+        candidates = _with_first([needs[0][0]] if needs else [], whole)[:MAX_CANDIDATES]
     reasons = []
     if len(several) >= 2:
         reasons.append("several_needs")
@@ -134,8 +135,28 @@ def analyse_need(text: str, lang: str) -> NeedAnalysis:
         needs_found=max(len(several), 1 if categories else 0),
         complex_reasons=reasons,
         candidates=candidates,
-        more_candidates=more_candidates,
     )
+
+
+def theme_candidates(need_text: str, lang: str, theme: str, refused: list[int]) -> list[int]:
+    """The best categories of `theme` for the need, less those the citizen already said were not it."""
+    if theme not in CITIZEN_THEMES:
+        return []
+    need_text = _without_place_sentences(need_text)
+    if not need_text.strip():
+        return []
+    themes, refused_ids = category_themes(), set(refused)
+    ranked = match_needs(need_text, lang, limit=len(themes))
+    return [m.id for m in ranked if theme in themes.get(m.id, ()) and m.id not in refused_ids][:MAX_CANDIDATES]
+
+
+def theme_buttons(lang: str) -> list[dict[str, str]]:
+    """One button per theme a citizen can choose (its payload chooses it, whatever the NLU model thinks),
+    then "talk to a person"."""
+    buttons = [{"title": i18n.text(f"theme_{theme}", lang), "payload": CHOOSE_THEME.format(theme=theme)}
+               for theme in CITIZEN_THEMES]
+    buttons.append({"title": i18n.text("button_talk_to_person", lang), "payload": "/request_human"})
+    return buttons
 
 
 def may_be_a_need(intent: str | None, confidence: float) -> bool:

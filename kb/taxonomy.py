@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
+
 DATA = Path(__file__).parent / "data" / "social_brussels_categories.json"
 TAXONOMY_NAME = "social.brussels"
 TAXONOMY_URI = "https://social.brussels/"
@@ -79,3 +81,32 @@ def categories() -> dict[int, Category]:
             organisations_count=int(r.get("organisationsCount") or 0),
         )
     return out
+
+
+# --- themes: what a need is mostly about, asked when the categories offered first were not it ------------
+
+THEMES_DATA = Path(__file__).parent / "data" / "category_themes.yaml"
+# In the order the citizen sees them; "professional" (workers only) is never offered.
+CITIZEN_THEMES = ("health", "home_care", "mental", "addiction", "disability", "money", "housing", "family",
+                  "violence", "legal", "migration", "work", "social")
+PROFESSIONAL_THEME = "professional"
+
+
+@lru_cache(maxsize=1)
+def category_themes() -> dict[int, frozenset[str]]:
+    """Every category's theme(s). Raises ValueError when the file misses a category or names an unknown
+    theme or category: a category without a theme could never be offered after the theme question."""
+    with THEMES_DATA.open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh) or {}
+    known_themes = {*CITIZEN_THEMES, PROFESSIONAL_THEME}
+    if set(raw) - known_themes:
+        raise ValueError(f"{THEMES_DATA.name}: unknown themes {sorted(set(raw) - known_themes)}")
+    themes: dict[int, set[str]] = {}
+    for theme, ids in raw.items():
+        for category_id in ids or []:
+            themes.setdefault(int(category_id), set()).add(theme)
+    known = set(categories())
+    if set(themes) != known:
+        raise ValueError(f"{THEMES_DATA.name}: categories without a theme {sorted(known - set(themes))[:10]}, "
+                         f"unknown categories {sorted(set(themes) - known)[:10]}")
+    return {category_id: frozenset(names) for category_id, names in themes.items()}

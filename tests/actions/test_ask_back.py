@@ -9,6 +9,7 @@ import pytest
 
 from actions import need, person_and_signals
 from dialogue import intake
+from kb.taxonomy import CITIZEN_THEMES, category_themes
 from kb.taxonomy import categories as taxonomy
 
 CHOOSE_35 = '/choose_category{"category_id": 35}'
@@ -72,13 +73,28 @@ def test_a_guess_is_offered_but_never_searched_on(monkeypatch):
     assert analysis.categories == [] and [c.id for c in analysis.candidates] == [35]
 
 
-def test_unsure_analysis_keeps_the_next_candidates_for_something_else(monkeypatch):
-    ranked = [intake.CategoryMatch(cid, "x", 3.0 - i / 10) for i, cid in enumerate([35, 62, 346, 22, 34, 459, 1])]
-    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: ranked[:limit])
-    monkeypatch.setattr(intake, "is_confident", lambda matches: False)
-    analysis = intake.analyse_need("iets met thuis", "nl")
-    assert [c.id for c in analysis.candidates] == [35, 62, 346]
-    assert [c.id for c in analysis.more_candidates] == [22, 34, 459]
+def test_a_theme_offers_its_best_categories_less_those_refused(monkeypatch):
+    themes = category_themes()
+    family = [cid for cid in sorted(themes) if "family" in themes[cid]][:5]
+    other = [cid for cid in sorted(themes) if "family" not in themes[cid]][:5]
+    ranked = [intake.CategoryMatch(cid, "x", 9.0 - i) for i, cid in enumerate([other[0], family[0], other[1],
+                                                                                family[1], family[2], family[3]])]
+    seen: list[str] = []
+    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: seen.append(text) or ranked[:limit])
+    offered = intake.theme_candidates("problemen met mijn zoon. Ik woon in Anderlecht.", "nl", "family", [family[1]])
+    assert offered == [family[0], family[2], family[3]]
+    assert seen == ["problemen met mijn zoon."]  # where the citizen lives is no part of the need
+    assert intake.theme_candidates("problemen met mijn zoon", "nl", "professional", []) == []  # never offered
+    assert intake.theme_candidates("problemen met mijn zoon", "nl", "<script>", []) == []
+
+
+def test_the_theme_buttons_are_in_the_citizens_language_and_end_with_a_person():
+    for lang, money in (("nl", "Geld, schulden en basisnoden"), ("fr", "Argent, dettes et besoins de base"),
+                        ("en", "Money, debts and basic needs")):
+        buttons = intake.theme_buttons(lang)
+        assert [b["payload"] for b in buttons] == [
+            *(f'/choose_theme{{"theme": "{theme}"}}' for theme in CITIZEN_THEMES), "/request_human"]
+        assert {"title": money, "payload": '/choose_theme{"theme": "money"}'} in buttons
 
 
 def test_where_the_citizen_lives_is_not_matched_as_a_need(monkeypatch):
@@ -126,8 +142,7 @@ def test_a_button_chooses_the_category_and_accepts_it(tracker_for, dispatcher):
     tracker = tracker_for(CHOOSE_35, intent="choose_category", slots={"need_candidates": [35, 62]},
                           entities=[{"entity": "category_id", "value": 35}])
     result = need.ValidateNeedForm().validate_need_choice(35, dispatcher, tracker, {})
-    assert result == {"need_choice": "35", "need_categories": [35], "need_accepted": True, "need_candidates": None,
-                      "need_more_candidates": None}
+    assert result == {"need_choice": "35", "need_categories": [35], "need_accepted": True, "need_candidates": None}
 
 
 def test_digits_typed_by_the_citizen_are_not_a_button(monkeypatch, tracker_for, dispatcher):
@@ -166,29 +181,60 @@ def test_a_button_outside_the_question_sets_the_accepted_need(tracker_for, dispa
     assert slots["need_categories"] == [35] and slots["need_accepted"] is True
 
 
-def test_something_else_to_the_offered_categories_offers_the_next_ones(tracker_for, dispatcher):
+def test_something_else_to_the_offered_categories_asks_the_theme(tracker_for, dispatcher):
     tracker = tracker_for("/service_something_else", intent="service_something_else", slots={
-        "need_categories": [], "need_candidates": [35, 62, 346], "need_more_candidates": [22, 34]})
+        "language": "fr", "need_text": "des soucis avec mon fils", "need_categories": [],
+        "need_candidates": [35, 62, 346], "need_refused": [], "need_theme_asked": False})
     events = need.ActionSomethingElse().run(dispatcher, tracker, {})
     slots = _slots(events)
-    assert slots["need_candidates"] == [22, 34] and slots["need_more_candidates"] is None
+    assert slots["need_refused"] == [35, 62, 346] and slots["need_candidates"] is None
+    assert slots["need_theme_asked"] is True
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ask_theme" and message["buttons"] == intake.theme_buttons("fr")
+
+
+def test_a_theme_chosen_offers_its_categories_through_the_form(monkeypatch, tracker_for, dispatcher):
+    calls: list[tuple] = []
+    monkeypatch.setattr(intake, "theme_candidates", lambda *args: calls.append(args) or [22, 34])
+    tracker = tracker_for('/choose_theme{"theme": "family"}', intent="choose_theme", slots={
+        "language": "nl", "need_text": "problemen met mijn zoon", "need_refused": [35, 62]},
+        entities=[{"entity": "theme", "value": "family"}])
+    events = need.ActionChooseTheme().run(dispatcher, tracker, {})
+    assert calls == [("problemen met mijn zoon", "nl", "family", [35, 62])]
+    assert _slots(events) == {"need_theme": "family", "need_candidates": [22, 34], "need_categories": None}
     assert _followups(events) == ["need_form"] and dispatcher.messages == []
     # need_form then asks with them, said as a second try
-    asked = tracker_for("/service_something_else", intent="service_something_else",
-                        slots={"language": "fr", "need_candidates": [22, 34]})
-    need.ActionAskNeedChoice().run(dispatcher, asked, {})
+    need.ActionAskNeedChoice().run(dispatcher, tracker_for('/choose_theme{"theme": "family"}', intent="choose_theme",
+                                                           slots={"language": "nl", "need_candidates": [22, 34]}), {})
     [message] = dispatcher.messages
     assert message["response"] == "utter_ask_need_choice_more"
     assert [b["payload"] for b in message["buttons"]][:2] == ['/choose_category{"category_id": 22}',
                                                                '/choose_category{"category_id": 34}']
 
 
-def test_something_else_to_the_second_offer_asks_to_say_it_again(tracker_for, dispatcher):
-    tracker = tracker_for("/service_something_else", intent="service_something_else", slots={
-        "need_categories": [], "need_candidates": [22, 34], "need_more_candidates": None, "no_result_count": 0})
-    slots = _slots(need.ActionSomethingElse().run(dispatcher, tracker, {}))
-    assert slots["need_candidates"] is None
+def test_a_theme_with_nothing_left_or_unknown_asks_to_say_it_again(tracker_for, dispatcher):
+    tracker = tracker_for('/choose_theme{"theme": "nonsense"}', intent="choose_theme",
+                          slots={"need_text": "problemen met mijn zoon"}, entities=[{"entity": "theme", "value": "x"}])
+    events = need.ActionChooseTheme().run(dispatcher, tracker, {})
+    assert _followups(events) == [] and not _slots(events).get("need_candidates")
     assert dispatcher.messages[0]["response"] == "utter_ask_describe_again"
+
+
+def test_something_else_after_the_theme_asks_to_say_it_again(tracker_for, dispatcher):
+    tracker = tracker_for("/service_something_else", intent="service_something_else", slots={
+        "need_text": "des soucis avec mon fils", "need_categories": [], "need_candidates": [22, 34],
+        "need_refused": [35, 62, 346], "need_theme": "family", "need_theme_asked": True, "no_result_count": 0})
+    slots = _slots(need.ActionSomethingElse().run(dispatcher, tracker, {}))
+    assert slots["need_candidates"] is None and slots["need_refused"] == [35, 62, 346, 22, 34]
+    assert dispatcher.messages[0]["response"] == "utter_ask_describe_again"
+
+
+def test_something_else_to_the_proposed_services_asks_the_theme_without_their_category(tracker_for, dispatcher):
+    tracker = tracker_for("/service_something_else", intent="service_something_else", slots={
+        "need_text": "ik heb schulden", "need_categories": [35], "need_accepted": True, "need_theme_asked": False})
+    slots = _slots(need.ActionSomethingElse().run(dispatcher, tracker, {}))
+    assert slots["need_categories"] is None and slots["need_accepted"] is False and slots["need_refused"] == [35]
+    assert dispatcher.messages[0]["response"] == "utter_ask_theme"
 
 
 def test_something_else_forgets_the_category(tracker_for, dispatcher):

@@ -12,6 +12,7 @@ from common.db import make_engine
 from dialogue import i18n
 from dialogue.signal_models import Signal
 from kb.emergency import numbers_for
+from kb.taxonomy import CITIZEN_THEMES, category_themes
 
 pytestmark = pytest.mark.stack
 
@@ -253,24 +254,39 @@ def test_two_misunderstandings_in_a_row_offer_a_person(citizen):
     assert said(person, "utter_offer_handover", "nl"), person.replies
 
 
-def test_none_of_the_offered_categories_offers_the_next_ones(citizen):
+def test_none_of_the_offered_categories_asks_the_theme_and_offers_its_categories(citizen):
     person = citizen("nl")
     person.say("ik heb problemen met mijn zoon, ik woon in Anderlecht")  # vague: asked back
     first = [p for p in person.payloads() if p.startswith("/choose_category")]
     assert first and said(person, "utter_ask_need_choice", "nl"), person.replies
     person.say("/service_something_else")
-    second = [p for p in person.payloads() if p.startswith("/choose_category")]
+    assert said(person, "utter_ask_theme", "nl"), person.replies
+    themes = [p for p in person.payloads() if p.startswith("/choose_theme")]
+    assert len(themes) == len(CITIZEN_THEMES) and "/request_human" in person.payloads()
+    person.say('/choose_theme{"theme": "family"}')
     assert said(person, "utter_ask_need_choice_more", "nl"), person.replies
-    assert second and not set(second) & set(first)
-    person.say(second[0])
+    assert not said(person, "utter_need_not_understood", "nl"), person.replies  # the payload is no need
+    second = [int(p.split(":")[1].strip(" }")) for p in person.payloads() if p.startswith("/choose_category")]
+    assert second and not {f'/choose_category{{"category_id": {c}}}' for c in second} & set(first)
+    assert all("family" in category_themes()[c] for c in second), second
+    person.say(f'/choose_category{{"category_id": {second[0]}}}')
     if said(person, "utter_ask_target_group", "nl"):
         person.say("voor mijn zoon")
     if said(person, "utter_ask_age", "nl"):
         person.say("15")
     cards = person.custom("service")
     assert cards, person.replies
-    chosen = int(second[0].split(":")[1].strip(" }"))
-    assert all(chosen in {c["id"] for c in s["categories"]} for s in cards["services"])
+    assert all(second[0] in {c["id"] for c in s["categories"]} for s in cards["services"])
+
+
+def test_something_else_to_the_theme_categories_asks_to_say_it_again(citizen):
+    person = citizen("fr")
+    person.say("j'ai des soucis avec mon fils, j'habite à Anderlecht")
+    person.say("/service_something_else")
+    person.say('/choose_theme{"theme": "family"}')
+    assert [p for p in person.payloads() if p.startswith("/choose_category")], person.replies
+    person.say("/service_something_else")
+    assert said(person, "utter_ask_describe_again", "fr") and not said(person, "utter_ask_theme", "fr"), person.replies
 
 
 @pytest.mark.parametrize(("lang", "text"), [("fr", "ok"), ("en", "hi")])
@@ -309,13 +325,15 @@ def test_a_short_need_in_unseen_words_is_still_a_need(citizen, lang, message, pl
     assert {c["id"] for c in cards["services"][0]["categories"]} & expected
 
 
-def test_something_else_twice_offers_a_person(citizen):
+def test_something_else_asks_the_theme_once_then_to_say_it_again_then_offers_a_person(citizen):
     person = citizen("fr")
     person.say("je cherche une aide alimentaire pour moi à Molenbeek")
     choose_if_asked(person)
     assert person.custom("service"), person.replies
     person.say("/service_something_else")
-    assert said(person, "utter_ask_describe_again", "fr")
+    assert said(person, "utter_ask_theme", "fr"), person.replies
+    person.say("/service_something_else")  # e.g. the button under the cards, pressed again
+    assert said(person, "utter_ask_describe_again", "fr"), person.replies
     person.say("/service_something_else")
     assert said(person, "utter_offer_handover", "fr"), person.replies
 
