@@ -91,6 +91,20 @@ def test_reload_keeps_the_conversation_and_its_history(make_page):
     assert len(page.bot_texts(2)) == 2
 
 
+def test_after_a_reload_a_pressed_button_reads_as_its_title(make_page):
+    page = make_page().open_demo().open_widget()
+    page.send("ik heb problemen met mijn zoon")  # vague: categories offered as buttons
+    choice = page.page.locator(".gbo-choice").first
+    choice.wait_for()
+    title = choice.inner_text()
+    choice.click()
+    page.bot_texts(2)
+    page.page.reload()
+    page.page.locator(BOT).first.wait_for()
+    assert page.page.locator(".gbo-msg-citizen .gbo-msg-text").all_inner_texts() == [
+        "ik heb problemen met mijn zoon", title]
+
+
 def test_a_french_message_turns_a_dutch_widget_french(make_page):
     """The interface follows the language the assistant answers in (metadata.lang), without making it the
     citizen's pick: no customData.lang goes to the server afterwards."""

@@ -261,10 +261,19 @@
 
     function renderHistory(messages) {
       ui.log.textContent = "";
+      // A button the citizen pressed is shown by its title, as it was when pressed, not by its payload.
+      var titles = {};
       (messages || []).forEach(function (message) {
         if (message.author === "citizen") {
-          appendMessage("citizen", message.text === w.HUMAN_PAYLOAD ? t("human") : String(message.text || ""));
+          var text = String(message.text || "");
+          var shown = Object.prototype.hasOwnProperty.call(titles, text) ? titles[text] : text;
+          appendMessage("citizen", text === w.HUMAN_PAYLOAD ? t("human") : shown);
         } else {
+          (message.quick_replies || message.buttons || []).forEach(function (button) {
+            if (button && button.payload) {
+              titles[String(button.payload)] = String(button.title || button.payload);
+            }
+          });
           renderBotMessage(message);
         }
       });
