@@ -305,7 +305,7 @@ class ActionChooseTheme(Action):
                                              theme, tracker.get_slot("need_refused") or [])
         if not candidates:
             dispatcher.utter_message(response="utter_ask_describe_again")
-            return [SlotSet("need_theme", theme or None)]
+            return [SlotSet("need_theme", theme if theme in intake.CITIZEN_THEMES else None)]
         # need_choice is not set here (it is empty since "something else"): a slot set in this turn is
         # validated by the form, and the theme's payload read as a need said again was "not understood".
         return [SlotSet("need_theme", theme), SlotSet("need_candidates", candidates),

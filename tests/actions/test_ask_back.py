@@ -216,7 +216,7 @@ def test_a_theme_with_nothing_left_or_unknown_asks_to_say_it_again(tracker_for, 
     tracker = tracker_for('/choose_theme{"theme": "nonsense"}', intent="choose_theme",
                           slots={"need_text": "problemen met mijn zoon"}, entities=[{"entity": "theme", "value": "x"}])
     events = need.ActionChooseTheme().run(dispatcher, tracker, {})
-    assert _followups(events) == [] and not _slots(events).get("need_candidates")
+    assert _followups(events) == [] and _slots(events) == {"need_theme": None}  # nothing of the payload kept
     assert dispatcher.messages[0]["response"] == "utter_ask_describe_again"
 
 
