@@ -155,7 +155,7 @@ def theme_buttons(lang: str) -> list[dict[str, str]]:
     then "talk to a person"."""
     buttons = [{"title": i18n.text(f"theme_{theme}", lang), "payload": CHOOSE_THEME.format(theme=theme)}
                for theme in CITIZEN_THEMES]
-    buttons.append({"title": i18n.text("button_talk_to_person", lang), "payload": "/request_human"})
+    buttons.append(person_button(lang))
     return buttons
 
 
@@ -240,8 +240,12 @@ def choice_buttons(category_ids: list[int], lang: str, person: bool = False) -> 
                for c in category_names(category_ids, lang)]
     buttons.append({"title": i18n.text("button_something_else", lang), "payload": "/service_something_else"})
     if person:
-        buttons.append({"title": i18n.text("button_talk_to_person", lang), "payload": "/request_human"})
+        buttons.append(person_button(lang))
     return buttons
+
+
+def person_button(lang: str) -> dict[str, str]:
+    return {"title": i18n.text("button_talk_to_person", lang), "payload": "/request_human"}
 
 
 def km_text(km: float, lang: str) -> str:
