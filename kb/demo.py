@@ -1,4 +1,4 @@
-"""The DEMO directory: some 1 300 fictitious services over the 19 communes, generated deterministically.
+"""The DEMO directory: some 1 500 fictitious services over the 19 communes, generated deterministically.
 
 Nothing here is a real organisation. Each record is marked as demo data three times over: "[DEMO]" in
 its name, a sentence in its description, and an attribute (value "demo") plus a metadata entry; the
