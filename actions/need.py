@@ -23,7 +23,7 @@ from actions.tracking import (
 )
 from common.db import get_sessionmaker
 from dialogue import intake
-from dialogue.service_cards import SearchInputError, search_services
+from dialogue.service_cards import SearchInputError, search_services_per_need
 from dialogue.understanding import understand
 
 logger = logging.getLogger(__name__)
@@ -86,8 +86,6 @@ class ValidateNeedForm(FormValidationAction):
         unsure = not tracker.get_slot("need_categories") and tracker.get_slot("need_candidates")
         if not unsure and latest_intent(tracker) != "choose_category":  # a button pressed is always taken
             slots = [slot for slot in slots if slot != "need_choice"]  # ask back only when unsure
-        if tracker.get_slot("target_group") != "child":
-            slots = [slot for slot in slots if slot != "age"]
         return slots
 
     def validate_need_choice(
@@ -124,27 +122,6 @@ class ValidateNeedForm(FormValidationAction):
         else:
             dispatcher.utter_message(response="utter_commune_unknown")
         return {"commune": None}
-
-    def validate_target_group(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        allowed = domain["slots"]["target_group"]["values"]
-        if value in allowed:
-            return {"target_group": value}
-        understood = understand(latest_text(tracker), tracker_language(tracker)).target_group
-        if understood:
-            return {"target_group": understood}
-        dispatcher.utter_message(response="utter_target_group_unknown")
-        return {"target_group": None}
-
-    def validate_age(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        digits = "".join(ch if ch.isdigit() else " " for ch in str(value)).split()
-        if digits and 0 <= int(digits[0]) <= 120:
-            return {"age": float(digits[0])}
-        dispatcher.utter_message(response="utter_age_invalid")
-        return {"age": None}
 
 
 class ActionAskNeedChoice(Action):
@@ -195,8 +172,8 @@ class ActionProposeServices(Action):
             return self._no_result(dispatcher, tracker)
         try:
             with get_sessionmaker()() as session:
-                found = search_services(session, category_ids=category_ids,
-                                        postcode=tracker.get_slot("postcode"), lang=lang, limit=MAX_PROPOSALS)
+                found = search_services_per_need(session, category_ids, postcode=tracker.get_slot("postcode"),
+                                                 lang=lang, limit=MAX_PROPOSALS)
         except SearchInputError:
             logger.warning("service search refused the slots of a conversation", exc_info=True)
             found = {"services": []}
@@ -240,7 +217,7 @@ class ActionProposeServices(Action):
 
 
 class ActionUpdateSearch(Action):
-    """A place or person given outside the form: remember it and search again if a need is known.
+    """A place, or for whom and an age, given outside the form: remember it and search again if a need is known.
     A message that names a need as well ("schulden, ik woon in Laken") is taken as the need."""
 
     def name(self) -> str:
@@ -254,10 +231,12 @@ class ActionUpdateSearch(Action):
         if place.status == "found":
             events += [SlotSet("commune", place.commune.code),
                        SlotSet("postcode", place.postcode or place.commune.postcodes[0])]
-        target = next(tracker.get_latest_entity_values("target_group"), None) or understand(
-            text, tracker_language(tracker)).target_group
+        understood = understand(text, tracker_language(tracker))
+        target = next(tracker.get_latest_entity_values("target_group"), None) or understood.target_group
         if target:
             events.append(SlotSet("target_group", target))
+        if understood.age is not None:
+            events.append(SlotSet("age", float(understood.age)))
         if tracker.get_slot("need_categories"):
             return [*drop_unchanged(tracker, events), FollowupAction("need_form")]
         analysis = intake.analyse_need(text, tracker_language(tracker))

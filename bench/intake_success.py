@@ -6,8 +6,8 @@ For each phrasing ({"id", "lang", "text", "accept": [category ids]}) of
 - own test: tests/data/needs_eval.jsonl, split "test" (never tuned on),
 a conversation is started through the API (REST channel, as a programmatic client) and the citizen says
 the need plus where they live ("... Ik woon in Schaarbeek." / "J'habite à Schaerbeek." / "I live in
-Schaerbeek."). The citizen then answers deterministically: for whom "voor mezelf" / "pour moi" / "for
-myself", a child's age "8", the commune "Schaarbeek"; when category buttons are offered, the one in
+Schaerbeek."). The citizen then answers deterministically: the commune "Schaarbeek" if asked (for whom and
+an age are not asked: the search uses neither); when category buttons are offered, the one in
 `accept` if there is one, else "something else"; when asked what the need is mostly about (theme buttons),
 the theme of its best accepted category that has one (kb/data/category_themes.yaml). Success: a
 service_list whose services belong to an accepted category, within four citizen turns. Anything else
@@ -44,8 +44,6 @@ TARGET = 0.85
 LANGS = ("nl", "fr", "en")
 WHERE = {"nl": "Ik woon in Schaarbeek.", "fr": "J'habite à Schaerbeek.", "en": "I live in Schaerbeek."}
 COMMUNE = {"nl": "Schaarbeek", "fr": "Schaerbeek", "en": "Schaerbeek"}
-FOR_WHOM = {"nl": "voor mezelf", "fr": "pour moi", "en": "for myself"}
-CHILD_AGE = "8"
 SOMETHING_ELSE = "/service_something_else"
 CHOOSE_PREFIX = "/choose_category"
 THEME_PREFIX = "/choose_theme"
@@ -137,10 +135,6 @@ def run_one(base_url: str, item: dict) -> dict:
                 if message is None:
                     result["reason"] = "no accepted category's theme among the buttons"
                     return result
-            elif _asked(replies, "utter_ask_target_group", lang):
-                message = FOR_WHOM[lang]
-            elif _asked(replies, "utter_ask_age", lang):
-                message = CHILD_AGE
             elif _asked(replies, "utter_ask_commune", lang):
                 message = COMMUNE[lang]
             else:

@@ -16,7 +16,7 @@ from kb.hours import as_text, open_now, structured
 from kb.hsds import DEMO_MARK, pick
 from kb.search import SearchInputError, region_wide, search
 
-__all__ = ["SearchInputError", "load_services", "search_services", "service_dict"]
+__all__ = ["SearchInputError", "load_services", "search_services", "search_services_per_need", "service_dict"]
 
 # "Near" the citizen: in their own commune, or within this distance (a neighbouring street across a
 # commune border). Farther, the answer says so ("the nearest is 3 km from Schaerbeek").
@@ -95,6 +95,37 @@ def search_services(
         "place": result.place.as_dict() if result.place else None,
         "reach": reach,
         "nearest_km": min(located) if located and reach == "region" else None,
+    }
+
+
+def search_services_per_need(
+    session: Session, category_ids: list[int], postcode: str | None = None, lang: str = "nl", limit: int = 3
+) -> dict:
+    """Several needs at once: every need gets its nearest service before any gets a second one.
+
+    Why: one search over all the categories ranks by distance, so a common need near the citizen (a GP)
+    filled every place and a rarer one (a shelter) told first got no card at all. Same answer shape as
+    search_services; "reach" is the best of the needs' ("near" when any need has a service near).
+    """
+    if len(category_ids) <= 1:
+        return search_services(session, category_ids=category_ids, postcode=postcode, lang=lang, limit=limit)
+    per_need = [search_services(session, category_ids=[cid], postcode=postcode, lang=lang, limit=limit)
+                for cid in dict.fromkeys(category_ids)]
+    services: list[dict] = []
+    for rank in range(limit):
+        for found in per_need:
+            if rank < len(found["services"]) and all(s["id"] != found["services"][rank]["id"] for s in services):
+                services.append(found["services"][rank])
+    services = services[:limit]
+    reaches = [found["reach"] for found in per_need]
+    reach = next((r for r in ("near", "region") if r in reaches), "none")
+    farther = [found["nearest_km"] for found in per_need if found["nearest_km"] is not None]
+    return {
+        "services": services,
+        "categories": [c for found in per_need for c in found["categories"]],
+        "place": per_need[0]["place"],
+        "reach": reach,
+        "nearest_km": min(farther) if reach == "region" and farther else None,
     }
 
 

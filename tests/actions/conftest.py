@@ -1,6 +1,9 @@
 """Tracker fixtures for action tests, built the way the action server receives them from Rasa."""
 
+from pathlib import Path
+
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -33,3 +36,10 @@ def dispatcher() -> CollectingDispatcher:
 @pytest.fixture
 def tracker_for():
     return make_tracker
+
+
+@pytest.fixture(scope="session")
+def form_slots() -> list[str]:
+    """The need form's questions, as declared in the domain Rasa trains on."""
+    domain = yaml.safe_load((Path(__file__).parents[2] / "bot/domain/core.yml").read_text(encoding="utf-8"))
+    return domain["forms"]["need_form"]["required_slots"]

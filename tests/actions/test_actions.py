@@ -205,20 +205,6 @@ def test_unknown_place_is_refused_with_an_example(tracker_for, dispatcher):
     assert dispatcher.messages[0]["response"] == "utter_commune_unknown"
 
 
-def test_age_is_asked_only_for_a_child(tracker_for, dispatcher):
-    form = ValidateNeedForm()
-    slots = ["commune", "target_group", "age"]
-    child = asyncio.run(form.required_slots(slots, dispatcher, tracker_for("x", slots={"target_group": "child"}), {}))
-    adult = asyncio.run(form.required_slots(slots, dispatcher, tracker_for("x", slots={"target_group": "self"}), {}))
-    assert child == slots and adult == ["commune", "target_group"]
-
-
-def test_target_group_in_words(tracker_for, dispatcher):
-    tracker = tracker_for("c'est pour ma mère", slots={"language": "fr"})
-    assert ValidateNeedForm().validate_target_group("c'est pour ma mère", dispatcher, tracker, DOMAIN) == {
-        "target_group": "parent"}
-
-
 # --- handover ---------------------------------------------------------------------------------------------
 
 
@@ -235,14 +221,14 @@ def test_handover_summary_lists_what_the_citizen_already_said(tracker_for, dispa
     assert summary["commune"] == "21001" and summary["proposed_services"] == ["svc-1"]
 
 
-def test_the_form_sets_only_what_changes_and_always_what_to_ask_next(tracker_for, dispatcher):
+def test_the_form_sets_only_what_changes_and_always_what_to_ask_next(tracker_for, dispatcher, form_slots):
     """Rasa applied the extracted `commune` before calling: validated to the same value, it is not set again."""
-    domain = {**DOMAIN, "forms": {"need_form": {"required_slots": ["need_choice", "commune", "target_group", "age"]}}}
-    domain["slots"] = {**DOMAIN["slots"], "commune": {}, "need_choice": {}, "age": {}, "requested_slot": {}}
+    domain = {**DOMAIN, "forms": {"need_form": {"required_slots": form_slots}}}
+    domain["slots"] = {**DOMAIN["slots"], "commune": {}, "need_choice": {}, "requested_slot": {}}
     tracker = tracker_for("Schaarbeek", intent="inform_location", slots={
         "need_categories": [35], "commune": "21015", "postcode": "1030", "requested_slot": "commune"})
     tracker.events = [{"event": "user", "text": "Schaarbeek"}, {"event": "slot", "name": "commune", "value": "21015"}]
     tracker.active_loop = {"name": "need_form"}
     events = asyncio.run(ValidateNeedForm().run(dispatcher, tracker, domain))
     assert [e for e in events if e["event"] == "slot" and e["name"] == "commune"] == []
-    assert [(e["name"], e["value"]) for e in events if e["event"] == "slot"] == [("requested_slot", "target_group")]
+    assert [(e["name"], e["value"]) for e in events if e["event"] == "slot"] == [("requested_slot", None)]

@@ -34,26 +34,25 @@ def recorded(monkeypatch):
 
 @pytest.fixture
 def directory(monkeypatch):
-    """The answer search_services gives, set per test; no database."""
+    """The answer search_services_per_need gives, set per test; no database."""
     answer = {"services": [], "categories": [], "place": None, "reach": "none", "nearest_km": None}
     monkeypatch.setattr(need, "get_sessionmaker", lambda: lambda: contextlib.nullcontext())
-    monkeypatch.setattr(need, "search_services", lambda session, **kwargs: answer)
+    monkeypatch.setattr(need, "search_services_per_need", lambda session, category_ids, **kwargs: answer)
     return answer
 
 
 # --- the form asks back only when unsure ------------------------------------------------------------------
 
-FORM_SLOTS = ["need_choice", "commune", "target_group", "age"]
-
-
 @pytest.mark.parametrize(("slots", "expected"), [
-    ({"need_categories": [], "need_candidates": [35, 62]}, ["need_choice", "commune", "target_group"]),
-    ({"need_categories": [35], "need_candidates": []}, ["commune", "target_group"]),
-    ({"need_categories": [], "need_candidates": []}, ["commune", "target_group"]),  # nothing to offer
+    ({"need_categories": [], "need_candidates": [35, 62]}, ["need_choice", "commune"]),
+    ({"need_categories": [35], "need_candidates": []}, ["commune"]),
+    ({"need_categories": [], "need_candidates": []}, ["commune"]),  # nothing to offer
+    # for whom and an age are kept when said, never asked: the search uses neither
+    ({"need_categories": [35], "need_candidates": [], "target_group": "child"}, ["commune"]),
 ])
-def test_the_category_is_asked_only_when_the_match_is_unsure(tracker_for, dispatcher, slots, expected):
+def test_the_category_is_asked_only_when_the_match_is_unsure(tracker_for, dispatcher, form_slots, slots, expected):
     tracker = tracker_for("x", slots=slots)
-    assert asyncio.run(need.ValidateNeedForm().required_slots(FORM_SLOTS, dispatcher, tracker, {})) == expected
+    assert asyncio.run(need.ValidateNeedForm().required_slots(form_slots, dispatcher, tracker, {})) == expected
 
 
 def test_unsure_analysis_offers_candidates_and_accepts_nothing(monkeypatch, tracker_for, dispatcher):

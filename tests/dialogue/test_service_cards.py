@@ -120,6 +120,28 @@ def test_nothing_anywhere_is_none(db_session):
     assert found["reach"] == "none" and found["services"] == []
 
 
+def test_several_needs_each_get_a_card_before_any_gets_a_second(db_session):
+    from dialogue.service_cards import search_services, search_services_per_need
+
+    # a shelter told first, only in Uccle; three GPs' practices right in Schaerbeek
+    _directory(db_session, [("uccle", 9, "1180"), ("gp1", 925, "1030"), ("gp2", 925, "1030"), ("gp3", 925, "1030")])
+    together = search_services(db_session, category_ids=[9, 925], postcode="1030", lang="nl", limit=3)
+    assert all(c["id"] == 925 for s in together["services"] for c in s["categories"])  # what went wrong before
+    found = search_services_per_need(db_session, [9, 925], postcode="1030", lang="nl", limit=3)
+    firsts = [s["categories"][0]["id"] for s in found["services"]]
+    assert firsts == [9, 925, 925] and found["reach"] == "near" and found["nearest_km"] is None
+    assert [c["id"] for c in found["categories"]] == [9, 925]
+
+
+def test_several_needs_none_near_say_how_far_the_nearest_is(db_session):
+    from dialogue.service_cards import search_services_per_need
+
+    _directory(db_session, [("uccle", 9, "1180"), ("anderlecht", 925, "1070")])
+    found = search_services_per_need(db_session, [9, 925, 9], postcode="1030", lang="fr", limit=3)
+    assert found["reach"] == "region" and len(found["services"]) == 2
+    assert found["nearest_km"] == min(s["distance_km"] for s in found["services"])
+
+
 def test_english_answers_name_categories_in_english(db_session):
     from dialogue.service_cards import search_services
 

@@ -127,15 +127,18 @@ def test_place_in_the_first_message_is_not_asked_again(citizen):
     assert not said(person, "utter_ask_commune", "nl")
 
 
-def test_for_whom_is_asked_when_unclear_then_services(citizen):
+def test_services_follow_the_commune_without_asking_for_whom(citizen):
+    # the search uses neither for whom nor an age: asking them only delayed the services by a turn or two
     person = citizen("fr")
     person.say("besoin d'un médecin généraliste")
     choose_if_asked(person)
     assert said(person, "utter_ask_commune", "fr")
     person.say("Ixelles")
-    assert said(person, "utter_ask_target_group", "fr")
-    person.say('/inform_target{"target_group": "self"}')
     assert person.custom("service"), person.replies
+    person.say("c'est pour ma fille de 15 ans")  # said anyway: kept for a person who takes over
+    person.say("je voudrais parler à quelqu'un")
+    summary = person.custom("handover")["summary"]
+    assert summary["target_group"] == "child" and summary["age_band"] == "0-17", summary
 
 
 def test_ambiguous_place_is_asked_back_with_its_candidates(citizen):
@@ -270,10 +273,6 @@ def test_none_of_the_offered_categories_asks_the_theme_and_offers_its_categories
     assert second and not {f'/choose_category{{"category_id": {c}}}' for c in second} & set(first)
     assert all("family" in category_themes()[c] for c in second), second
     person.say(f'/choose_category{{"category_id": {second[0]}}}')
-    if said(person, "utter_ask_target_group", "nl"):
-        person.say("voor mijn zoon")
-    if said(person, "utter_ask_age", "nl"):
-        person.say("15")
     cards = person.custom("service")
     assert cards, person.replies
     assert all(second[0] in {c["id"] for c in s["categories"]} for s in cards["services"])
@@ -318,8 +317,6 @@ def test_a_short_need_in_unseen_words_is_still_a_need(citizen, lang, message, pl
     choose_if_asked(person, expected)
     if said(person, "utter_ask_commune", lang):
         person.say(place)
-    if said(person, "utter_ask_target_group", lang):
-        person.say('/inform_target{"target_group": "self"}')
     cards = person.custom("service")
     assert cards, person.replies
     assert {c["id"] for c in cards["services"][0]["categories"]} & expected
@@ -403,7 +400,6 @@ def test_nothing_in_the_region_for_a_chosen_need_is_an_unmet_need_signal_once(ci
     press(person, missing)
     assert said(person, "utter_ask_commune", lang), person.replies
     person.say(place)
-    person.say('/inform_target{"target_group": "self"}')
     assert said(person, "utter_no_service_found", lang), person.replies
     assert not person.custom("service")
     recorded = signals(stack, "unmet_need")
@@ -435,7 +431,6 @@ def test_a_category_button_leads_to_cards_of_that_category(citizen, lang):
     greet(person, lang)
     press(person, 453)  # food parcels: whatever the NLU model would have made of the words
     person.say("1030")
-    person.say('/inform_target{"target_group": "self"}')
     cards = person.custom("service")
     assert cards, person.replies
     assert all(453 in {c["id"] for c in service["categories"]} for service in cards["services"])
@@ -492,7 +487,6 @@ def test_nothing_near_gives_the_nearest_in_the_region_and_says_how_far(citizen, 
     greet(person, lang)
     press(person, category)
     person.say(postcode)
-    person.say('/inform_target{"target_group": "self"}')
     cards = person.custom("service")
     assert cards and cards["reach"] == "region", person.replies
     assert said(person, "utter_services_found_farther", lang) and " km " in person.texts()[0]
