@@ -66,8 +66,9 @@ def _distinct_needs(text: str, lang: str) -> list[list[CategoryMatch]]:
     seen: set[int] = set()
     for clause in _need_clauses(text):
         # only a clause whose match is sure names a need of its own: below that, "several needs" was
-        # mostly a wrong guess (bench/intake_success.py), and the whole text is asked back instead
-        matches = match_needs(clause, lang, limit=3)
+        # mostly a wrong guess (bench/intake_success.py), and the whole text is asked back instead.
+        # Without the second encoder: a story has several clauses, and they are checked against the whole.
+        matches = match_needs(clause, lang, limit=3, rerank=False)
         if is_confident(matches) and matches[0].id not in seen:
             needs.append(matches)
             seen.update(m.id for m in matches)

@@ -49,18 +49,18 @@ def category_examples(path: Path = EXAMPLES) -> list[tuple[int, str]]:
 class CategoryClassifier:
     """Multinomial logistic regression from unit sentence vectors to category ids."""
 
-    def __init__(self, labels: np.ndarray, vectors: np.ndarray) -> None:
-        path = self._cache_path(labels, vectors)
-        weights = _read(path)
+    def __init__(self, labels: np.ndarray, vectors: np.ndarray, which: str = semantic.USE, c: float = C) -> None:
+        path = self._cache_path(labels, vectors, which, c)
+        weights = _read(path, vectors.shape[1])
         if weights is None:
-            weights = _fit(labels, vectors)
+            weights = _fit(labels, vectors, c)
             _write(path, weights)
         self.classes, self.coef, self.intercept = weights
 
     @staticmethod
-    def _cache_path(labels: np.ndarray, vectors: np.ndarray) -> Path:
+    def _cache_path(labels: np.ndarray, vectors: np.ndarray, which: str, c: float) -> Path:
         digest = hashlib.sha256()
-        for part in (semantic.encoder_version(), _sklearn_version(), f"C={C}", labels.astype(np.int64).tobytes(),
+        for part in (semantic.encoder_version(which), _sklearn_version(), f"C={c}", labels.astype(np.int64).tobytes(),
                      np.ascontiguousarray(vectors, dtype=np.float32).tobytes()):
             digest.update(part if isinstance(part, bytes) else part.encode())
         return semantic.CACHE_DIR / f"category_classifier-{digest.hexdigest()[:16]}.npz"
@@ -73,19 +73,39 @@ class CategoryClassifier:
         return exp / exp.sum(axis=1, keepdims=True)
 
 
-def build(doc_ids: np.ndarray, doc_vectors: np.ndarray, not_needs: np.ndarray) -> CategoryClassifier:
-    """The classifier of the dense index's documents, kb/data/category_phrasings.yaml and the non-needs."""
+class CategoryShift:
+    """A classifier's say in the order of an index's categories: per category (in `category_ids` order), its
+    probability minus the best category's, so <= 0 (0 also for a category the classifier does not know)."""
+
+    def __init__(self, model: CategoryClassifier, category_ids: np.ndarray) -> None:
+        self.model, self.size = model, len(category_ids)
+        position = {int(cid): i for i, cid in enumerate(category_ids)}
+        # why: the classifier's columns are in its own order, and one of them is "not a need"
+        self.columns = np.flatnonzero(model.classes != NOT_A_NEED)
+        self.positions = np.array([position[int(c)] for c in model.classes[self.columns]])
+
+    def __call__(self, query_vector: np.ndarray) -> np.ndarray:
+        shift = np.zeros(self.size, dtype=np.float32)
+        probabilities = self.model.probabilities(query_vector)[0][self.columns]
+        shift[self.positions] = probabilities - probabilities.max()
+        return shift
+
+
+def build(doc_ids: np.ndarray, doc_vectors: np.ndarray, not_needs: np.ndarray, which: str = semantic.USE,
+          c: float = C) -> CategoryClassifier:
+    """The classifier of the dense index's documents, kb/data/category_phrasings.yaml and the non-needs, over
+    the vectors of the encoder `which` (the documents' and the non-needs' must come from it too)."""
     extra = category_examples()
-    vectors = semantic.encode_cached([text for _, text in extra], "category_phrasings")
+    vectors = semantic.encode_cached([text for _, text in extra], "category_phrasings", which)
     labels = np.concatenate([doc_ids, np.array([cid for cid, _ in extra], dtype=np.int64),
                              np.full(len(not_needs), NOT_A_NEED, dtype=np.int64)])
-    return CategoryClassifier(labels, np.vstack([doc_vectors, vectors, not_needs]))
+    return CategoryClassifier(labels, np.vstack([doc_vectors, vectors, not_needs]), which, c)
 
 
-def _fit(labels: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _fit(labels: np.ndarray, vectors: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from sklearn.linear_model import LogisticRegression  # why here: only a process without a cache fits
 
-    model = LogisticRegression(C=C, max_iter=MAX_ITER).fit(vectors, labels)
+    model = LogisticRegression(C=c, max_iter=MAX_ITER).fit(vectors, labels)
     return (model.classes_.astype(np.int64), model.coef_.astype(np.float32), model.intercept_.astype(np.float32))
 
 
@@ -96,12 +116,12 @@ def _sklearn_version() -> str:
         return "scikit-learn"
 
 
-def _read(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def _read(path: Path, dimensions: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     arrays = array_cache.read(path, ("classes", "coef", "intercept"))
     if arrays is None:
         return None  # why: no cache yet, or a damaged one: fit again rather than trust it
     classes, coef, intercept = arrays["classes"], arrays["coef"], arrays["intercept"]
-    if coef.shape != (len(classes), 512) or intercept.shape != (len(classes),):
+    if coef.shape != (len(classes), dimensions) or intercept.shape != (len(classes),):
         return None
     return classes, coef, intercept
 

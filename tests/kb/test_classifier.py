@@ -78,10 +78,11 @@ def test_the_classifier_orders_the_matches_and_their_scores_stay_the_evidence(te
     assert np.all(shift <= 0) and shift.min() < 0 and np.isclose(shift.max(), 0)
     dense, _ = m.dense.scores(query)
     evidence = m.fused_scores(m.query_text(text), lang, dense)
+    second = m.reranker.shift(m.query_text(text))
     found = m.match(text, lang, limit=5)
     position = {int(cid): i for i, cid in enumerate(m.dense.category_ids)}
-    ranked = [evidence[position[c.id]] + shift[position[c.id]] for c in found]
-    assert ranked == sorted(ranked, reverse=True)  # the order: evidence and classifier
+    ranked = [evidence[position[c.id]] + shift[position[c.id]] + second[position[c.id]] for c in found]
+    assert ranked == sorted(ranked, reverse=True)  # the order: evidence, classifier and the second encoder
     for c in found:  # the score: the evidence alone (so NEED_THRESHOLD means what it meant)
         assert c.score == pytest.approx(float(evidence[position[c.id]]) * matching.SCORE_SCALE + matching.SCORE_OFFSET,
                                         abs=1e-3)
