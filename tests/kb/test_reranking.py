@@ -44,7 +44,8 @@ def test_without_rerank_nothing_is_asked_of_the_second_encoder(monkeypatch):
         match_needs("ik zoek een huisarts", "nl")
 
 
-def test_the_reranker_refuses_categories_other_than_the_matcher_s():
+def test_the_reranker_refuses_categories_other_than_the_matcher_s(tmp_path, monkeypatch):
+    monkeypatch.setattr(semantic, "CACHE_DIR", tmp_path)  # why: never rewrite the real caches
     documents = [(1, "thuisverpleging", 0.0), (2, "schuldbemiddeling", 0.0)]
     with pytest.raises(ValueError, match="same order"):
         Reranker(documents, ["hallo"], np.array([2, 1]), 1, 0.0, cache="test_docs")
