@@ -111,17 +111,16 @@ def search_services_per_need(
         return search_services(session, category_ids=category_ids, postcode=postcode, lang=lang, limit=limit)
     per_need = [search_services(session, category_ids=[cid], postcode=postcode, lang=lang, limit=limit)
                 for cid in dict.fromkeys(category_ids)]
-    services: list[dict] = []
+    services: dict[str, dict] = {}  # by id: a service answering two needs is shown once
     for rank in range(limit):
         for found in per_need:
-            if rank < len(found["services"]) and all(s["id"] != found["services"][rank]["id"] for s in services):
-                services.append(found["services"][rank])
-    services = services[:limit]
+            if rank < len(found["services"]):
+                services.setdefault(found["services"][rank]["id"], found["services"][rank])
     reaches = [found["reach"] for found in per_need]
     reach = next((r for r in ("near", "region") if r in reaches), "none")
     farther = [found["nearest_km"] for found in per_need if found["nearest_km"] is not None]
     return {
-        "services": services,
+        "services": list(services.values())[:limit],
         "categories": [c for found in per_need for c in found["categories"]],
         "place": per_need[0]["place"],
         "reach": reach,

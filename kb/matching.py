@@ -206,12 +206,13 @@ class NeedMatcher:
         self.indexes = {lang: _LanguageIndex(lang, self.categories, synonyms[lang]) for lang in LANGS}
         documents = _dense_documents(self.categories)
         self.dense = DenseIndex(documents, TOP_K, TOP_WEIGHT)
-        self.not_needs = encode_cached(_not_needs(), "not_needs")
+        not_needs = _not_needs()
+        self.not_needs = encode_cached(not_needs, "not_needs")
         ids = self.dense.category_ids
         self.classifier = classifier.build(self.dense.doc_ids, self.dense.matrix, self.not_needs)
         self.position = {int(cid): i for i, cid in enumerate(ids)}
         self._classifier_shift = classifier.CategoryShift(self.classifier, ids)
-        self.reranker = Reranker(documents, _not_needs(), ids, TOP_K, TOP_WEIGHT)
+        self.reranker = Reranker(documents, not_needs, ids, TOP_K, TOP_WEIGHT)
         phrasings = _load_phrases(PHRASINGS, "phrasings")
         self.char_indexes = {
             lang: CharNgramIndex(
